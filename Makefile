@@ -1,0 +1,43 @@
+# Stackfleet task runner: the same commands locally and in CI. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+SITES ?= 3
+
+.PHONY: help install demo test test-real lint fmt bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	@python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv with every dependency, from uv.lock
+
+demo: install ## Start the emulator with seeded sites and show what to try
+	$(VENV)/bin/stackfleet emulator up --sites $(SITES) --seed demo --clouds-yaml clouds.yaml
+
+test: install ## Run the test suite (unit, integration, conformance against the emulator)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+lint: install ## ruff, ruff format --check, mypy --strict, import-linter
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+fmt: install ## Format and autofix
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+bench: install ## Run the benchmarks; results in bench/results/ and docs/performance.md
+	$(PY) -m bench.run
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Stackfleet: one control plane over many independent OpenStack clouds."""

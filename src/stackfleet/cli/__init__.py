@@ -1,0 +1,1 @@
+"""The `stackfleet` command line."""

@@ -1,0 +1,19 @@
+"""State of the compute service for one site (filled in as the service grows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stackfleet.emulator.site import Site
+
+
+@dataclass
+class ComputeState:
+    """Everything the compute service stores for one site."""
+
+    @classmethod
+    def create(cls, site: Site) -> ComputeState:
+        del site
+        return cls()
