@@ -1,20 +1,19 @@
 # Stackfleet task runner: the same commands locally and in CI. `make help` lists them.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv on PATH, else the one `make install` puts beside python3.
+UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
 VENV := .venv
 PY := $(VENV)/bin/python
 SITES ?= 3
 
-.PHONY: help install demo test test-real lint fmt bench clean
+.PHONY: help install demo test lint fmt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(UV):
-	@python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
-
-$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --python 3.11
 	@touch $@
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
+from stackfleet.emulator.admin import create_admin_app
 from stackfleet.emulator.clouds import clouds_config
 from stackfleet.emulator.server import bind, serve_in_thread
 from stackfleet.emulator.site import Emulator, SiteConfig
@@ -45,5 +46,5 @@ def running_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     emulator = Emulator(url, root / "data", admin_token=secrets.token_hex(16))
     running = RunningEmulator(emulator, url, root / "clouds.yaml")
     running.add_site("site1", boot_seconds=0.2)
-    with serve_in_thread(emulator, sock):
+    with serve_in_thread(emulator, sock, create_admin_app(emulator)):
         yield running

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -72,7 +73,9 @@ def osc(clouds_yaml: pathlib.Path, cloud_name: str) -> Osc:
     env.pop("OS_CLOUD", None)
 
     def run(*args: str, cloud: str = f"{cloud_name}-member", parse: bool = True) -> Any:
-        command = ["openstack", "--os-cloud", cloud, *args]
+        # The CLI installed beside this interpreter, whatever PATH says.
+        openstack_cli = str(pathlib.Path(sys.executable).parent / "openstack")
+        command = [openstack_cli, "--os-cloud", cloud, *args]
         if parse:
             command += ["-f", "json"]
         done = subprocess.run(

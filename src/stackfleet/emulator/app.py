@@ -70,7 +70,11 @@ class _Dispatcher:
             await service.service.render_error(fault)(scope, receive, send)
             return
         scope["emulator.site"] = site
-        await service(_under(scope, f"/{site_name}/{service_name}"), receive, send)
+        prefix = f"/{site_name}/{service_name}"
+        if path == prefix:
+            # A real service answers its bare endpoint (http://host:9292) like its root.
+            scope["path"] = prefix + "/"
+        await service(_under(scope, prefix), receive, send)
 
 
 async def _injected_fault(site: Site, service: Service) -> ApiError | None:
@@ -105,6 +109,7 @@ class _ServiceApp:
         route_path = scope["path"][len(scope["root_path"]) :] or "/"
         site: Site = scope["emulator.site"]
         headers = {"x-openstack-request-id": f"req-{uuid.uuid4()}"}
+        scope["emulator.request_id"] = headers["x-openstack-request-id"]
         versions = self.service.microversions
         if versions is not None and route_path.startswith(versions.path_prefix):
             version = parse_microversion(

@@ -28,8 +28,9 @@ def requested_site(data: bytes) -> str | None:
     if not data.startswith(_METHODS):
         return None
     start = data.find(b" /") + 2
-    end = min((i for i in (data.find(b"/", start), data.find(b" ", start)) if i >= 0), default=-1)
-    if start < 2 or end < start:
+    ends = (data.find(separator, start) for separator in (b"/", b" ", b"?"))
+    end = min((i for i in ends if i >= 0), default=-1)
+    if start < 2 or end <= start:
         return None
     return data[start:end].decode("latin-1")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import pathlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,8 @@ class SiteConfig:
     """How long a server stays in BUILD (and a volume in creating, an image in saving)."""
     token_ttl_seconds: int = 3600
     capacity: Capacity = field(default_factory=Capacity)
+    web_download_allowlist: tuple[str, ...] = ("http://127.0.0.1", "http://localhost")
+    """URL prefixes (scheme://host[:port]) Glance's web-download import may fetch from."""
 
 
 @dataclass
@@ -67,6 +70,8 @@ class Faults:
     """Fraction of requests answered with a 500 in the service's fault format."""
     capacity_exhausted: bool = False
     """The scheduler finds no valid host for any new server."""
+    boot_seconds: float | None = None
+    """Slow boot: overrides `SiteConfig.boot_seconds` while set (see `Site.set_faults`)."""
 
     def is_unavailable(self, service: str) -> bool:
         return "all" in self.unavailable or service in self.unavailable
@@ -97,6 +102,7 @@ class Site:
         self.url = f"{base_url}/{config.name}"
         self.data_dir = data_dir / config.name
         self.faults = Faults()
+        self.configured_boot_seconds = config.boot_seconds
         self.timers: list[Timer] = []
         self._seq = itertools.count()
         self.identity = IdentityState.create(self)
@@ -104,6 +110,19 @@ class Site:
         self.image = ImageState.create(self)
         self.volume = VolumeState.create(self)
         self.compute = ComputeState.create(self)
+
+    def set_faults(self, faults: Faults) -> None:
+        """Inject `faults`, replacing the current ones; the slow-boot fault edits the config."""
+        if self.faults.boot_seconds is None:
+            # Remember the operator's choice so clearing the fault restores it.
+            self.configured_boot_seconds = self.config.boot_seconds
+        override = faults.boot_seconds
+        self.config.boot_seconds = self.configured_boot_seconds if override is None else override
+        self.faults = faults
+
+    def remove_data(self) -> None:
+        """Delete the site's data files (image data, volumes, backups)."""
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def service_url(self, service: str) -> str:
         return f"{self.url}/{service}"
@@ -158,12 +177,8 @@ class Emulator:
         return site
 
     def remove_site(self, name: str) -> None:
-        """Forget a site and its state; raises KeyError if there is no such site."""
-        del self.sites[name]
-
-    def refusing(self) -> frozenset[str]:
-        """Names of sites whose connections are refused (the `down` fault)."""
-        return frozenset(name for name, site in self.sites.items() if site.faults.down)
+        """Forget a site, its state and its data files; raises KeyError if there is no such site."""
+        self.sites.pop(name).remove_data()
 
 
 def _valid_site_name(name: str) -> bool:

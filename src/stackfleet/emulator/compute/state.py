@@ -7,6 +7,7 @@ the scheduler (`scheduler.py`) places servers on them and keeps their usage.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,10 +45,16 @@ class ComputeState:
     """Per-project overrides of DEFAULT_QUOTAS."""
     default_quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_QUOTAS))
     hypervisors: dict[str, Doc] = field(default_factory=dict)
-    """Keyed by hypervisor id; `_az` and `_used` (vcpus, memory_mb, disk_gb) are private."""
+    """Keyed by hypervisor UUID (the 2.53+ id); `host` is the compute service's host name.
+
+    Private: `_legacy_id` (the pre-2.53 integer id), `_az` (its availability zone) and `_used`
+    (vcpus, memory_mb, disk_gb, servers claimed by the scheduler, `scheduler.py`).
+    """
     services: dict[str, Doc] = field(default_factory=dict)
     instance_actions: dict[str, list[Doc]] = field(default_factory=dict)
     """Per-server list of actions (os-instance-actions)."""
+    instances_created: int = 0
+    """How many servers this site has created: numbers `instance_name` (instance-0000002a)."""
 
     @classmethod
     def create(cls, site: Site) -> ComputeState:
@@ -55,14 +62,33 @@ class ComputeState:
         capacity = site.config.capacity
         zones = capacity.availability_zones or ("nova",)
         for index in range(capacity.hypervisors):
-            host = f"{site.name}-compute-{index + 1}"
-            state.hypervisors[str(index + 1)] = {
-                "id": str(index + 1),
-                "hypervisor_hostname": host,
-                "host": host,
-                "state": "up",
-                "status": "enabled",
-                "_az": zones[index % len(zones)],
-                "_used": {"vcpus": 0, "memory_mb": 0, "disk_gb": 0, "servers": 0},
-            }
+            doc = _hypervisor(site, index, zones[index % len(zones)])
+            state.hypervisors[doc["id"]] = doc
         return state
+
+
+def _hypervisor(site: Site, index: int, zone: str) -> Doc:
+    """One compute node, shaped as `os-hypervisors` detail renders it at 2.53+."""
+    capacity = site.config.capacity
+    host = f"{site.name}-compute-{index + 1}"
+    # Stable ids, so a site rebuilt from the same config has the same hypervisors.
+    node_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site.url}/compute-node/{host}"))
+    service_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site.url}/compute-service/{host}"))
+    return {
+        "id": node_uuid,
+        "hypervisor_hostname": host,
+        "state": "up",
+        "status": "enabled",
+        "hypervisor_type": "QEMU",
+        "hypervisor_version": 4002001,
+        "host_ip": f"192.168.{(index // 250) % 250}.{index % 250 + 2}",
+        "service": {"id": service_uuid, "host": host, "disabled_reason": None},
+        "vcpus": capacity.vcpus,
+        "memory_mb": capacity.memory_mb,
+        "local_gb": capacity.disk_gb,
+        "host": host,
+        # Before microversion 2.53 Nova shows integer ids for the node and its service.
+        "_legacy_id": index + 1,
+        "_az": zone,
+        "_used": {"vcpus": 0, "memory_mb": 0, "disk_gb": 0, "servers": 0},
+    }

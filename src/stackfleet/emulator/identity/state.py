@@ -54,6 +54,15 @@ class Token:
     application_credential_id: str | None = None
 
 
+def token_target(token: Token) -> str | None:
+    """The assignment target a token is scoped to, None for an unscoped token."""
+    if token.project_id is not None:
+        return f"project:{token.project_id}"
+    if token.domain_id is not None:
+        return f"domain:{token.domain_id}"
+    return "system" if token.system else None
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -87,9 +96,11 @@ class IdentityState:
     def create(cls, site: Site) -> IdentityState:
         state = cls(site_url=site.url, region=site.config.region)
         now = site.clock.now()
-        state.add_domain(DEFAULT_DOMAIN, "Default")
-        for name in ("admin", "member", "reader", "service"):
-            state.add_role(name)
+        state.add_domain(DEFAULT_DOMAIN, "Default", "The default domain")
+        for name in ("admin", "member", "reader"):
+            # `keystone-manage bootstrap` makes its roles immutable by default.
+            state.add_role(name)["options"] = {"immutable": True}
+        state.add_role("service")
         admin_project = state.add_project(
             "admin", DEFAULT_DOMAIN, "Bootstrap project for initializing the cloud."
         )
@@ -106,11 +117,11 @@ class IdentityState:
 
     # --- creation helpers, also used by the CRUD routes and the demo seed ---------------------
 
-    def add_domain(self, domain_id: str, name: str) -> Doc:
+    def add_domain(self, domain_id: str, name: str, description: str = "") -> Doc:
         doc: Doc = {
             "id": domain_id,
             "name": name,
-            "description": "",
+            "description": description,
             "enabled": True,
             "tags": [],
             "options": {},
@@ -118,8 +129,10 @@ class IdentityState:
         self.domains[domain_id] = doc
         return doc
 
-    def add_project(self, name: str, domain_id: str, description: str = "") -> Doc:
-        project_id = new_id().replace("-", "")
+    def add_project(
+        self, name: str, domain_id: str, description: str = "", project_id: str | None = None
+    ) -> Doc:
+        project_id = project_id or new_id().replace("-", "")
         doc: Doc = {
             "id": project_id,
             "name": name,
@@ -214,6 +227,8 @@ class IdentityState:
         """The service catalog as it appears in a token, with $(project_id)s filled in."""
         entries = []
         for service in self.services.values():
+            if not service["enabled"]:
+                continue
             endpoints = [
                 {
                     "id": e["id"],
@@ -252,18 +267,59 @@ class IdentityState:
             roles=tuple(self.roles[r]["name"] for r in token.roles if r in self.roles),
         )
 
+    def refresh_tokens(self, user_id: str) -> None:
+        """Recompute the roles of the user's scoped tokens after their assignments changed.
+
+        Keystone computes a token's roles when it validates the token, so a removed assignment
+        takes effect at once; a token left without roles no longer validates.
+        """
+        for token in list(self.tokens.values()):
+            if token.user_id != user_id:
+                continue
+            target = token_target(token)
+            if target is None:
+                continue
+            roles = self.effective_roles(user_id, target)
+            credential = self.application_credentials.get(token.application_credential_id or "")
+            if credential is not None:
+                roles = [r for r in roles if r in {role["id"] for role in credential["roles"]}]
+            if roles:
+                token.roles = roles
+            else:
+                del self.tokens[token.id]
+
+    def revoke_tokens(self, user_id: str | None = None, project_id: str | None = None) -> None:
+        """Invalidate the tokens matching every given criterion, as a Keystone revocation event."""
+        for token in list(self.tokens.values()):
+            if (user_id is None or token.user_id == user_id) and (
+                project_id is None or token.project_id == project_id
+            ):
+                del self.tokens[token.id]
+
     def live_token(self, token_id: str | None, clock: Clock) -> Token | None:
-        if not token_id:
-            return None
-        token = self.tokens.get(token_id)
+        token = self.tokens.get(token_id) if token_id else None
         if token is None:
             return None
         if token.expires_at <= clock.now() or (
             self.revoked_before is not None and token.issued_at <= self.revoked_before
         ):
-            del self.tokens[token_id]
+            del self.tokens[token.id]
             return None
+        return token if self._scope_usable(token) else None
+
+    def _scope_usable(self, token: Token) -> bool:
+        """Whether the token's user, project and domain are all still there and enabled."""
         user = self.users.get(token.user_id)
-        if user is None or not user["enabled"]:
-            return None
-        return token
+        if user is None or not user["enabled"] or not self.domain_enabled(user["domain_id"]):
+            return False
+        if token.project_id is not None:
+            project = self.projects.get(token.project_id)
+            if project is None or not project["enabled"]:
+                return False
+            if not self.domain_enabled(project["domain_id"]):
+                return False
+        return token.domain_id is None or self.domain_enabled(token.domain_id)
+
+    def domain_enabled(self, domain_id: str) -> bool:
+        domain = self.domains.get(domain_id)
+        return domain is not None and bool(domain["enabled"])

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from stackfleet.emulator import context
 from stackfleet.emulator.clock import isoformat_micro
 from stackfleet.emulator.errors import ApiError
+from stackfleet.emulator.identity.credentials import parse_expiry
 from stackfleet.emulator.identity.state import IdentityState, Token, hash_secret, new_token_id
 from stackfleet.emulator.wire import Doc, json_response, read_json
 
@@ -129,6 +130,7 @@ def _password_user(state: IdentityState, password: object) -> str:
         user is None
         or user["_password"] != hash_secret(user_ref["password"])
         or not user["enabled"]
+        or not state.domain_enabled(user["domain_id"])
     ):
         raise ApiError(401, AUTH_FAILED)
     return str(user["id"])
@@ -177,13 +179,29 @@ def _application_credential_token(state: IdentityState, ref: object, now: dt.dat
     credential = _find_application_credential(state, ref)
     if credential is None or credential["_secret"] != hash_secret(ref["secret"]):
         raise ApiError(401, AUTH_FAILED)
-    expires = credential.get("expires_at")
-    if expires and dt.datetime.fromisoformat(str(expires).replace("Z", "+00:00")) <= now:
-        raise ApiError(401, AUTH_FAILED)
     token = _new_token(credential["user_id"], ["application_credential"], now)
+    expires = credential.get("expires_at")
+    if expires:
+        # A token never outlives the application credential it was issued for.
+        token.expires_at = min(token.expires_at, parse_expiry(str(expires)))
+        if token.expires_at <= now:
+            raise ApiError(401, AUTH_FAILED)
+    user = state.users.get(credential["user_id"])
+    project = state.projects.get(credential["project_id"] or "")
+    if (
+        user is None
+        or project is None
+        or not (user["enabled"] and project["enabled"])
+        or not state.domain_enabled(user["domain_id"])
+    ):
+        raise ApiError(401, AUTH_FAILED)
     token.project_id = credential["project_id"]
     token.application_credential_id = credential["id"]
-    token.roles = [r["id"] for r in credential["roles"]]
+    # Only the credential's roles the user still holds on the project count.
+    held = set(state.effective_roles(credential["user_id"], f"project:{token.project_id}"))
+    token.roles = [r["id"] for r in credential["roles"] if r["id"] in held]
+    if not token.roles:
+        raise ApiError(401, AUTH_FAILED)
     return token
 
 
