@@ -6,7 +6,7 @@ Starts `stackfleet emulator up --sites N --seed demo` as a real subprocess and m
 - `server list --long` load: 32 concurrent openstacksdk clients (processes x threads, each with
   one long-lived Connection to its own site) listing the 21 servers of a seeded site with details:
   p50/p95 latency, requests/s, and the CPU the emulator and the clients each used;
-- the same request from a light HTTP client (httpx, keep-alive), to show the emulator's own ceiling.
+- the same request from a raw keep-alive HTTP client, to show the emulator's own ceiling.
 """
 
 from __future__ import annotations
@@ -158,28 +158,36 @@ def _sdk_client(
     return samples, marks[1] - marks[0]
 
 
-def _httpx_client(
+def _raw_client(
     url: str, token_by_site: dict[str, str], start: float, until: float
 ) -> tuple[Samples, float]:
+    """Keep-alive HTTP/1.1 over asyncio streams: the cheapest client Python can be."""
     import asyncio
+    from urllib.parse import urlsplit
 
     marks = _window_cpu(start, until)
+    address = urlsplit(url)
 
-    async def one(client: httpx.AsyncClient, site: str, token: str, out: Samples) -> None:
-        headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.93"}
+    async def one(site: str, token: str, out: Samples) -> None:
+        reader, writer = await asyncio.open_connection(address.hostname, address.port)
+        request = (
+            f"GET /{site}/compute/v2.1/servers/detail?all_tenants=1 HTTP/1.1\r\n"
+            f"Host: {address.netloc}\r\nX-Auth-Token: {token}\r\n"
+            "OpenStack-API-Version: compute 2.93\r\n\r\n"
+        ).encode()
         while time.time() < until:
             began = time.perf_counter()
-            answer = await client.get(
-                f"/{site}/compute/v2.1/servers/detail?all_tenants=1", headers=headers
-            )
-            assert answer.status_code == 200
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200"), head[:100]
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
             out.append((time.time(), time.perf_counter() - began))
+        writer.close()
 
     async def main() -> Samples:
         out: Samples = []
-        limits = httpx.Limits(max_connections=len(token_by_site))
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-            await asyncio.gather(*(one(client, s, t, out) for s, t in token_by_site.items()))
+        await asyncio.gather(*(one(s, t, out) for s, t in token_by_site.items()))
         return out
 
     samples = asyncio.run(main())
@@ -202,9 +210,9 @@ def _summary(
     }
 
 
-def sdk_load(running: Running) -> dict[str, float]:
-    clouds = [f"site{i}" for i in range(1, CLIENT_PROCESSES * THREADS_PER_PROCESS + 1)]
-    groups = [clouds[i::CLIENT_PROCESSES] for i in range(CLIENT_PROCESSES)]
+def sdk_load(running: Running, processes: int, threads: int) -> dict[str, float]:
+    clouds = [f"site{i}" for i in range(1, processes * threads + 1)]
+    groups = [clouds[i::processes] for i in range(processes)]
     return _load(running, [(_sdk_client, (str(running.clouds_yaml), group)) for group in groups])
 
 
@@ -229,7 +237,7 @@ def light_load(running: Running) -> dict[str, float]:
         answer = httpx.post(f"{running.url}/site{index}/identity/v3/auth/tokens", json=body)
         tokens[f"site{index}"] = answer.headers["x-subject-token"]
     halves = [dict(list(tokens.items())[i::2]) for i in range(2)]
-    return _load(running, [(_httpx_client, (running.url, half)) for half in halves])
+    return _load(running, [(_raw_client, (running.url, half)) for half in halves])
 
 
 Client = Callable[..., tuple[Samples, float]]
@@ -253,7 +261,8 @@ def _load(running: Running, jobs: list[tuple[Client, tuple[object, ...]]]) -> di
 def run(sites: int = 1000) -> dict[str, object]:
     with emulator(sites) as running:
         up = memory_mib(running.process.pid)
-        sdk = sdk_load(running)
+        sdk = sdk_load(running, CLIENT_PROCESSES, THREADS_PER_PROCESS)
+        single = sdk_load(running, 1, 1)
         light = light_load(running)
         after = memory_mib(running.process.pid)
     return {
@@ -262,5 +271,6 @@ def run(sites: int = 1000) -> dict[str, object]:
         "rss_after_startup_mib": up["rss_mib"],
         "peak_rss_mib": after["peak_rss_mib"],
         "server_list_openstacksdk": sdk,
+        "server_list_openstacksdk_one_client": single,
         "server_list_light_client": light,
     }

@@ -57,6 +57,27 @@ def test_a_seeded_site_has_the_demo_population(admin_a: Connection) -> None:
     assert len(list(admin_a.network.ips())) == 4
 
 
+def _private_keys(value: object) -> list[str]:
+    if isinstance(value, dict):
+        own = [k for k in value if k.startswith("_")]
+        return own + [k for v in value.values() for k in _private_keys(v)]
+    if isinstance(value, list):
+        return [k for v in value for k in _private_keys(v)]
+    return []
+
+
+def test_server_documents_leak_no_private_keys(admin_a: Connection) -> None:
+    # The server list skips the private-key scrub for speed: its renderer must not need it.
+    response = admin_a.compute.get(
+        "/servers/detail?all_tenants=1", microversion="2.93", raise_exc=True
+    )
+    servers = response.json()["servers"]
+    assert len(servers) == 21
+    assert _private_keys(servers) == []
+    one = admin_a.compute.get(f"/servers/{servers[0]['id']}", microversion="2.93").json()
+    assert _private_keys(one) == []
+
+
 def test_seeded_image_data_matches_its_checksum(admin_a: Connection) -> None:
     image = admin_a.image.find_image("debian-12", ignore_missing=False)
     data = admin_a.image.download_image(image.id).content

@@ -67,7 +67,7 @@ async def list_servers_detail(request: Request) -> Response:
     links = _next_links(request, view, page, "servers/detail")
     if links:
         body["servers_links"] = links
-    return json_response(body)
+    return json_response(body, already_public=True)
 
 
 async def show_server(request: Request) -> Response:
@@ -76,7 +76,8 @@ async def show_server(request: Request) -> Response:
         view.site, context.caller(request), request.path_params["server_id"]
     )
     groups = view.version >= (2, 71)
-    return json_response({"server": server_render.show(view, server, server_groups=groups)})
+    body = {"server": server_render.show(view, server, server_groups=groups)}
+    return json_response(body, already_public=True)
 
 
 def _update_schema(version: tuple[int, int]) -> Doc:
