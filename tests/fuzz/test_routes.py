@@ -1,6 +1,6 @@
 """Fuzz every emulator route with hypothesis: whatever arrives, no answer is a 5xx.
 
-Runs over real HTTP against the loopback emulator, on a site of its own. Paths come from the
+Runs over real HTTP against the loopback emulator, on a seeded site of its own. Paths come from the
 services' own route tables, with parameters drawn from ids that exist on the site, ids that don't,
 and junk; bodies are arbitrary JSON, malformed bytes or nothing; content types vary. Any 5xx, or
 any exception escaping the app, fails the test.
@@ -17,29 +17,58 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from stackfleet.emulator.app import SERVICES
+from stackfleet.emulator.seed import seed_sites
 from tests.conftest import RunningEmulator
 
 SITE = "fuzz"
+
+
+def _flatten(routes: list[BaseRoute], seen: set[int], prefix: str = "") -> list[tuple[str, Route]]:
+    """Every Route with its full path prefix; a route mounted at several prefixes (Glance's
+    /v2, /v2.0 ... /v2.15) is taken once, at its first prefix."""
+    found: list[tuple[str, Route]] = []
+    for route in routes:
+        if isinstance(route, Route) and id(route) not in seen:
+            seen.add(id(route))
+            found.append((prefix, route))
+        elif isinstance(route, Mount):
+            found += _flatten(list(route.routes), seen, prefix + route.path)
+    return found
+
+
 ROUTES = [
-    (service.name, route)
+    (f"{service.name}{prefix}", route)
     for service in SERVICES
-    for route in service.routes
-    if isinstance(route, Route)
+    for prefix, route in _flatten(list(service.routes), set())
 ]
 
 
 @pytest.fixture(scope="module")
-def client(running_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+def site_ids(running_emulator: RunningEmulator) -> list[str]:
+    """The fuzz site, seeded with the demo population; the ids of everything on it."""
     running_emulator.add_site(SITE, boot_seconds=0)
+    seed_sites(running_emulator.emulator, [SITE])
+    site = running_emulator.emulator.sites[SITE]
+    collections = [
+        site.identity.projects, site.identity.users, site.identity.roles,
+        site.compute.servers, site.compute.flavors, site.network.networks, site.network.ports,
+        site.network.subnets, site.network.routers, site.image.images, site.volume.volumes,
+    ]  # fmt: skip
+    return sorted(key for collection in collections for key in collection)
+
+
+@pytest.fixture(scope="module")
+def client(running_emulator: RunningEmulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=running_emulator.url, timeout=30) as http:
         yield http
 
 
 @pytest.fixture(scope="module")
-def token(client: httpx.Client) -> str:
+def token(client: httpx.Client, site_ids: list[str]) -> str:
+    del site_ids  # the site must exist first
     auth = {
         "auth": {
             "identity": {
@@ -85,13 +114,13 @@ def _body(payload: Any, kind: str) -> tuple[bytes | None, dict[str, str]]:
 
 
 @settings(
-    max_examples=600,
+    max_examples=1500,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     route_index=st.integers(min_value=0, max_value=max(len(ROUTES) - 1, 0)),
-    params=st.lists(segments, min_size=4, max_size=4),
+    data=st.data(),
     payload=json_values,
     body_kind=st.sampled_from(["json", "json", "none", "garbage", "form"]),
     authenticated=st.booleans(),
@@ -106,8 +135,9 @@ def _body(payload: Any, kind: str) -> tuple[bytes | None, dict[str, str]]:
 def test_no_route_answers_5xx(
     client: httpx.Client,
     token: str,
+    site_ids: list[str],
     route_index: int,
-    params: list[str],
+    data: st.DataObject,
     payload: Any,
     body_kind: str,
     authenticated: bool,
@@ -115,6 +145,7 @@ def test_no_route_answers_5xx(
 ) -> None:
     service, route = ROUTES[route_index]
     names = list(route.param_convertors)
+    params = data.draw(st.lists(segments | st.sampled_from(site_ids), min_size=4, max_size=4))
     path = route.path_format.format(**dict(zip(names, params, strict=False)))
     body, headers = _body(payload, body_kind)
     if authenticated:
