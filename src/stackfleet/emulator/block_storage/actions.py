@@ -9,7 +9,6 @@ actions (upload to image, image metadata) are in `image_actions.py`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +19,9 @@ from stackfleet.emulator.block_storage.common import (
     ctx,
     invalid_field,
     is_bool_string,
+    named_action,
+    reject_unknown,
+    require_admin,
     routes,
     to_bool,
 )
@@ -58,32 +60,16 @@ Action = Callable[[Ctx, Doc, Doc], Awaitable[Response]]
 
 async def action(request: Request) -> Response:
     c = ctx(request)
-    body = await read_json(request)
-    if not isinstance(body, dict) or len(body) != 1:
-        raise ApiError(400, "Malformed request body")
-    name, inner = next(iter(body.items()))
-    handler = _ACTIONS.get(name) or image_actions.ACTIONS.get(name)
-    if handler is None:
-        raise ApiError(
-            400, f"There is no such action: {name}. Verify the request body and Content-Type header"
-        )
+    name, inner = named_action(await read_json(request), _ALL_ACTIONS)
     volume = lookup.volume(c, request.path_params["volume_id"])
-    return await handler(c, volume, inner if inner is not None else {})
+    return await _ALL_ACTIONS[name](c, volume, inner if inner is not None else {})
 
 
 def fields(inner: object, action_name: str, allowed: set[str], required: set[str]) -> Doc:
     """Schema check of an action's body: an object with known keys and the required ones."""
     if not isinstance(inner, dict):
         raise invalid_field(action_name, inner, f"{inner!r} is not of type 'object'")
-    extra = sorted(set(inner) - allowed)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid_field(
-            action_name,
-            inner,
-            f"Additional properties are not allowed ({listed} {verb} unexpected)",
-        )
+    reject_unknown(action_name, inner, allowed)
     for key in sorted(required):
         if key not in inner:
             raise invalid_field(action_name, inner, f"'{key}' is a required property")
@@ -95,11 +81,6 @@ def bool_field(inner: Doc, key: str) -> bool:
     if not is_bool_string(value):
         raise invalid_field(key, value, f"{value!r} is not one of the allowed boolean values")
     return to_bool(value)
-
-
-def require_admin(c: Ctx, rule: str) -> None:
-    if not c.is_admin:
-        raise ApiError(403, f"Policy doesn't allow {rule} to be performed.")
 
 
 async def _extend(c: Ctx, volume: Doc, inner: Doc) -> Response:
@@ -121,7 +102,7 @@ async def _extend(c: Ctx, volume: Doc, inner: Doc) -> Response:
             f"Invalid volume: Volume {volume['id']} status must be "
             f"'{{'status': '{expected}'}}' to extend, currently {volume['status']}.",
         )
-    type_name = _type_name(c, volume)
+    type_name = lookup.type_name(c, volume)
     usage.reserve(
         c.state,
         volume["_project_id"],
@@ -130,17 +111,8 @@ async def _extend(c: Ctx, volume: Doc, inner: Doc) -> Response:
         increase,
     )
     volume["size"] = new_size
-    lifecycle.set_status(c.site, volume, "extending")
-    c.site.schedule(
-        c.site.config.boot_seconds / 2,
-        partial(lifecycle.finish_status, "volumes", volume["id"], "extending"),
-    )
+    lifecycle.start_transition(c.site, "volumes", volume, "extending")
     return Response(status_code=202)
-
-
-def _type_name(c: Ctx, volume: Doc) -> str:
-    volume_type = c.state.types.get(volume["volume_type_id"])
-    return str(volume_type["name"] if volume_type else volume["volume_type"])
 
 
 async def _reset_status(c: Ctx, volume: Doc, inner: Doc) -> Response:
@@ -193,8 +165,7 @@ async def _force_delete(c: Ctx, volume: Doc, inner: Doc) -> Response:
     del inner
     require_admin(c, "volume_extension:volume_admin_actions:force_delete")
     volumes.check_deletable(c, volume, cascade=False, force=True)
-    lifecycle.set_status(c.site, volume, "deleting")
-    c.site.schedule(0, partial(lifecycle.forget, "volumes", volume["id"]))
+    lifecycle.start_deleting(c.site, "volumes", volume, 0)
     return Response(status_code=202)
 
 
@@ -308,11 +279,7 @@ async def _revert(c: Ctx, volume: Doc, inner: Doc) -> Response:
             "Invalid volume: Volume status must be available or snapshot status must be "
             "available before reverting.",
         )
-    lifecycle.set_status(c.site, volume, "reverting")
-    c.site.schedule(
-        c.site.config.boot_seconds / 2,
-        partial(lifecycle.finish_status, "volumes", volume["id"], "reverting"),
-    )
+    lifecycle.start_transition(c.site, "volumes", volume, "reverting")
     return Response(status_code=202)
 
 
@@ -330,5 +297,7 @@ _ACTIONS: dict[str, Action] = {
     "os-roll_detaching": _roll_detaching,
     "revert": _revert,
 }
+
+_ALL_ACTIONS: dict[str, Action] = {**image_actions.ACTIONS, **_ACTIONS}
 
 ROUTES = [*routes("/volumes/{volume_id}/action", action, ["POST"])]

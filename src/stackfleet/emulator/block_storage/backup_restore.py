@@ -8,16 +8,14 @@ the backup routes in `backups.py`.
 
 from __future__ import annotations
 
-import shutil
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from stackfleet.emulator.block_storage import lifecycle, lookup
-from stackfleet.emulator.block_storage.common import body_of, ctx, invalid_field
+from stackfleet.emulator.block_storage.common import body_of, ctx, reject_unknown
 from stackfleet.emulator.block_storage.lifecycle import NewVolume
 from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.wire import Doc, json_response, read_json
@@ -29,12 +27,7 @@ if TYPE_CHECKING:
 async def restore(request: Request) -> Response:
     c = ctx(request)
     spec = body_of(await read_json(request), "restore")
-    extra = sorted(set(spec) - {"volume_id", "name"})
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        raise invalid_field(
-            "restore", spec, f"Additional properties are not allowed ({listed} was unexpected)"
-        )
+    reject_unknown("restore", spec, {"volume_id", "name"}, verb_agrees=False)
     backup = lookup.backup(c, request.path_params["backup_id"])
     if backup["status"] != "available":
         raise ApiError(400, "Invalid backup: Backup status must be available")
@@ -84,10 +77,7 @@ def _finish_restore(backup_id: str, volume_id: str, site: Site) -> None:
     volume = state.volumes.get(volume_id)
     if volume is not None and volume["status"] == "restoring-backup":
         if backup is not None:
-            if backup.get("_data") and Path(backup["_data"]).exists():
-                target = lifecycle.data_path(site, "volumes", volume_id)
-                shutil.copyfile(backup["_data"], target)
-                volume["_data"] = str(target)
+            lifecycle.copy_data(site, backup.get("_data"), "volumes", volume)
             volume["bootable"] = "true" if backup["_bootable"] else volume["bootable"]
             volume["_image_metadata"] = dict(backup["_image_metadata"])
         attached = volume["_attach_status"] == "attached"

@@ -8,28 +8,33 @@ the backed-up data is a copy of the volume's small data file under site.data_dir
 
 from __future__ import annotations
 
-import shutil
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stackfleet.emulator.block_storage import backup_restore, lifecycle, lookup, usage, views
+from stackfleet.emulator.block_storage import (
+    backup_restore,
+    lifecycle,
+    listing,
+    lookup,
+    usage,
+    views,
+)
 from stackfleet.emulator.block_storage.common import (
     Ctx,
     body_of,
-    bool_param,
     check_metadata,
     check_string,
     ctx,
     invalid_field,
-    is_bool_string,
-    page_params,
+    named_action,
+    reject_unknown,
+    require_admin,
     routes,
-    sort_and_page,
-    to_bool,
+    schema_bool,
+    stripped,
 )
 from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.wire import Doc, json_response, new_id, read_json
@@ -43,6 +48,21 @@ OBJECT_BYTES = 52428800
 """cinder.conf `backup_swift_object_size` default."""
 GB = 1024**3
 _USER_FILTERS = frozenset({"name", "status", "volume_id"})
+_SORT_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "size",
+        "created_at",
+        "updated_at",
+        "volume_id",
+        "container",
+        "availability_zone",
+        "object_count",
+        "data_timestamp",
+    }
+)
 _CREATE_FIELDS = frozenset(
     {
         "volume_id",
@@ -59,19 +79,11 @@ _CREATE_FIELDS = frozenset(
 
 
 def _flag(spec: Doc, key: str) -> bool:
-    value = spec.get(key, False)
-    if not is_bool_string(value):
-        raise invalid_field(key, value, f"{value!r} is not a valid boolean")
-    return to_bool(value)
+    return schema_bool(key, spec.get(key, False))
 
 
 def _check_create(spec: Doc) -> None:
-    extra = sorted(set(spec) - _CREATE_FIELDS)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        raise invalid_field(
-            "backup", spec, f"Additional properties are not allowed ({listed} was unexpected)"
-        )
+    reject_unknown("backup", spec, _CREATE_FIELDS, verb_agrees=False)
     if "volume_id" not in spec:
         raise invalid_field("backup", spec, "'volume_id' is a required property")
     for field in ("name", "description", "container", "availability_zone"):
@@ -161,7 +173,6 @@ def _parent(c: Ctx, volume: Doc, snapshot: Doc | None) -> Doc:
 def _new_backup(c: Ctx, volume: Doc, snapshot: Doc | None, spec: Doc, metadata: Doc) -> Doc:
     now = c.now()
     backup_id = new_id()
-    name, description = spec.get("name"), spec.get("description")
     doc: Doc = {
         "id": backup_id,
         "status": "creating",
@@ -171,8 +182,8 @@ def _new_backup(c: Ctx, volume: Doc, snapshot: Doc | None, spec: Doc, metadata: 
         "container": spec.get("container") or CONTAINER,
         "created_at": now,
         "updated_at": None,
-        "name": name.strip() if isinstance(name, str) else name,
-        "description": description.strip() if isinstance(description, str) else description,
+        "name": stripped(spec.get("name")),
+        "description": stripped(spec.get("description")),
         "fail_reason": None,
         "volume_id": volume["id"],
         "is_incremental": False,
@@ -186,11 +197,7 @@ def _new_backup(c: Ctx, volume: Doc, snapshot: Doc | None, spec: Doc, metadata: 
         "_image_metadata": dict(volume["_image_metadata"]),
         "_data": None,
     }
-    source = (snapshot or volume).get("_data")
-    if source and Path(source).exists():
-        target = lifecycle.data_path(c.site, "backups", backup_id)
-        shutil.copyfile(source, target)
-        doc["_data"] = str(target)
+    lifecycle.copy_data(c.site, (snapshot or volume).get("_data"), "backups", doc)
     c.state.backups[backup_id] = doc
     return doc
 
@@ -212,66 +219,24 @@ def _finish_backup(backup_id: str, kind: str, source_id: str, restore: str, site
         parent["has_dependent_backups"] = True
 
 
-async def list_summary(request: Request) -> Response:
-    return await _list(request, detail=False)
-
-
-async def list_detail(request: Request) -> Response:
-    return await _list(request, detail=True)
-
-
-async def _list(request: Request, detail: bool) -> Response:
-    c = ctx(request)
-    params = dict(request.query_params)
-    page = page_params(params)
-    filters = dict(page.filters)
-    with_count = c.at_least(3, 45) and bool_param(filters, "with_count")
-    filters.pop("with_count", None)
-    all_tenants = bool_param(filters, "all_tenants") and c.is_admin
-    filters.pop("all_tenants", None)
-    if not c.is_admin:
-        filters = {k: v for k, v in filters.items() if k in _USER_FILTERS}
-    docs = [
-        b
-        for b in c.state.backups.values()
-        if (all_tenants or b["_project_id"] == c.project_id)
-        and all(_matches(b, key, raw) for key, raw in filters.items())
-    ]
-    items, total = sort_and_page(docs, page, _sort_value)
-    body = views.list_body(
-        c,
-        "backups/detail" if detail else "backups",
-        items,
-        views.backup_detail if detail else views.backup_summary,
-        (page, params, total if with_count else None),
-    )
-    return json_response(body)
-
-
-def _sort_value(doc: Doc, key: str) -> object:
-    if key not in (
-        "id",
-        "name",
-        "status",
-        "size",
-        "created_at",
-        "updated_at",
-        "volume_id",
-        "container",
-        "availability_zone",
-        "object_count",
-        "data_timestamp",
-    ):
-        raise ApiError(400, f"Invalid input received: Invalid sort key {key}")
-    return doc[key]
-
-
 def _matches(backup: Doc, key: str, raw: str) -> bool:
     if key == "project_id":
         return bool(backup["_project_id"] == raw)
     if key in ("name", "status", "volume_id", "id", "container", "snapshot_id"):
         return str(backup.get(key)) == raw
     return False
+
+
+list_summary, list_detail = listing.handlers(
+    listing.Listing(
+        "backups",
+        _USER_FILTERS,
+        _matches,
+        _SORT_KEYS,
+        views.backup_summary,
+        views.backup_detail,
+    )
+)
 
 
 async def show(request: Request) -> Response:
@@ -287,19 +252,20 @@ async def update(request: Request) -> Response:
     doc = lookup.backup(c, request.path_params["backup_id"])
     changes = body_of(await read_json(request), "backup")
     allowed = {"name", "description"} | ({"metadata"} if c.at_least(3, 43) else set())
-    extra = sorted(set(changes) - allowed)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        raise invalid_field(
-            "backup", changes, f"Additional properties are not allowed ({listed} was unexpected)"
-        )
+    reject_unknown("backup", changes, allowed, verb_agrees=False)
+    # Validate every field before changing any, so a 400 leaves the backup as it was.
     for field in ("name", "description"):
         check_string(changes, field)
+    metadata = (
+        check_metadata("metadata", changes["metadata"], nullable=True)
+        if "metadata" in changes
+        else None
+    )
+    for field in ("name", "description"):
         if field in changes:
-            value = changes[field]
-            doc[field] = value.strip() if isinstance(value, str) else value
+            doc[field] = stripped(changes[field])
     if "metadata" in changes:
-        doc["metadata"] = check_metadata("metadata", changes["metadata"], nullable=True)
+        doc["metadata"] = metadata
     doc["updated_at"] = c.now()
     return json_response({"backup": views.backup_detail(c, doc)})
 
@@ -336,21 +302,9 @@ def _forget_backup(backup_id: str, parent_id: str | None, site: Site) -> None:
 async def action(request: Request) -> Response:
     """os-reset_status and os-force_delete (admin only)."""
     c = ctx(request)
-    body = await read_json(request)
-    if not isinstance(body, dict) or len(body) != 1:
-        raise ApiError(400, "Malformed request body")
-    name, inner = next(iter(body.items()))
-    if name not in ("os-reset_status", "os-force_delete"):
-        raise ApiError(
-            400, f"There is no such action: {name}. Verify the request body and Content-Type header"
-        )
+    name, inner = named_action(await read_json(request), ("os-reset_status", "os-force_delete"))
     doc = lookup.backup(c, request.path_params["backup_id"])
-    if not c.is_admin:
-        rule = "reset_status" if name == "os-reset_status" else "force_delete"
-        raise ApiError(
-            403,
-            f"Policy doesn't allow volume_extension:backup_admin_actions:{rule} to be performed.",
-        )
+    require_admin(c, f"volume_extension:backup_admin_actions:{name.removeprefix('os-')}")
     if name == "os-force_delete":
         delete_backup(c, doc, force=True)
         return Response(status_code=202)

@@ -7,7 +7,7 @@ see the same errors as from a real cloud.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -125,6 +125,70 @@ def invalid_field(field: str, value: object, message: str) -> ApiError:
     """A JSON-schema failure as Cinder's validator words it."""
     shown = "None" if value is None else value
     return ApiError(400, f"Invalid input for field/attribute {field}. Value: {shown}. {message}")
+
+
+def require_admin(c: Ctx, rule: str) -> None:
+    """Cinder's policy refusal of an admin-only `rule` for a non-admin caller."""
+    if not c.is_admin:
+        raise ApiError(403, f"Policy doesn't allow {rule} to be performed.")
+
+
+def reject_unknown(field: str, doc: Doc, allowed: Set[str], *, verb_agrees: bool = True) -> None:
+    """The schema's `additionalProperties: false` check of the object `field`.
+
+    Args:
+        field: the object's name in the message.
+        doc: the object.
+        allowed: the keys it may have.
+        verb_agrees: "were" for several unexpected keys (jsonschema's wording); False keeps the
+            singular "was" that some of these handlers have always answered.
+    """
+    extra = sorted(set(doc) - allowed)
+    if extra:
+        listed = ", ".join(repr(e) for e in extra)
+        verb = "were" if verb_agrees and len(extra) > 1 else "was"
+        raise invalid_field(
+            field, doc, f"Additional properties are not allowed ({listed} {verb} unexpected)"
+        )
+
+
+def schema_bool(key: str, value: object) -> bool:
+    """A boolean body field (`parameter_types.boolean`), or the schema's 400."""
+    if not is_bool_string(value):
+        raise invalid_field(key, value, f"{value!r} is not a valid boolean")
+    return to_bool(value)
+
+
+def stripped(value: Any) -> Any:
+    """A name or description as Cinder stores it: strings stripped, anything else unchanged."""
+    return value.strip() if isinstance(value, str) else value
+
+
+_NAME_FIELDS = (
+    ("display_name", "name"),
+    ("name", "name"),
+    ("display_description", "description"),
+    ("description", "description"),
+)
+
+
+def apply_names(doc: Doc, changes: Doc) -> None:
+    """Store an update's name and description, stripped; `name` wins over the v1 `display_name`."""
+    for wire, stored in _NAME_FIELDS:
+        if wire in changes:
+            doc[stored] = stripped(changes[wire])
+
+
+def named_action(body: object, known: Collection[str]) -> tuple[str, Any]:
+    """The one `{action: arguments}` pair of a `POST .../action` body, or Cinder's 400s."""
+    if not isinstance(body, dict) or len(body) != 1:
+        raise ApiError(400, "Malformed request body")
+    name, inner = next(iter(body.items()))
+    if name not in known:
+        raise ApiError(
+            400, f"There is no such action: {name}. Verify the request body and Content-Type header"
+        )
+    return name, inner
 
 
 def body_of(body: Any, key: str) -> Doc:

@@ -21,7 +21,9 @@ from stackfleet.emulator.block_storage.common import (
     Ctx,
     check_metadata,
     invalid_field,
-    is_bool_string,
+    reject_unknown,
+    require_admin,
+    schema_bool,
     to_bool,
 )
 from stackfleet.emulator.block_storage.types import type_detail
@@ -45,15 +47,7 @@ def _check_upload(c: Ctx, inner: object) -> Doc:
         allowed |= {"visibility", "protected"}
     if not isinstance(inner, dict):
         raise invalid_field("os-volume_upload_image", inner, f"{inner!r} is not of type 'object'")
-    extra = sorted(set(inner) - allowed)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid_field(
-            "os-volume_upload_image",
-            inner,
-            f"Additional properties are not allowed ({listed} {verb} unexpected)",
-        )
+    reject_unknown("os-volume_upload_image", inner, allowed)
     name = inner.get("image_name")
     if name is None:
         raise invalid_field("os-volume_upload_image", inner, "'image_name' is a required property")
@@ -67,8 +61,8 @@ def _check_upload(c: Ctx, inner: object) -> Doc:
         if key in inner and inner[key] not in choices:
             raise invalid_field(key, inner[key], f"{inner[key]!r} is not one of {list(choices)!r}")
     for key in ("force", "protected"):
-        if key in inner and not is_bool_string(inner[key]):
-            raise invalid_field(key, inner[key], f"{inner[key]!r} is not a valid boolean")
+        if key in inner:
+            schema_bool(key, inner[key])
     return inner
 
 
@@ -84,11 +78,8 @@ async def upload_image(c: Ctx, volume: Doc, inner: Doc) -> Response:
             f"Invalid volume: Volume {volume['id']} status must be {' or '.join(allowed)}",
         )
     visibility = params.get("visibility", "private") if c.at_least(3, 1) else "private"
-    if visibility == "public" and not c.is_admin:
-        raise ApiError(
-            403,
-            "Policy doesn't allow volume_extension:volume_actions:upload_public to be performed.",
-        )
+    if visibility == "public":
+        require_admin(c, "volume_extension:volume_actions:upload_public")
     disk_format = params.get("disk_format", "raw")
     container_format = params.get("container_format", "bare")
     image = image_internal.image_from_volume(

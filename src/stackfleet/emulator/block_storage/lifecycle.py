@@ -135,9 +135,14 @@ def _copy_data(site: Site, doc: Doc, spec: NewVolume) -> None:
     for origin in (spec.snapshot, spec.source_volume, spec.backup):
         if origin is not None and origin.get("_data"):
             source = Path(origin["_data"])
-    if source is None or not source.exists():
+    copy_data(site, source, "volumes", doc)
+
+
+def copy_data(site: Site, source: str | Path | None, kind: str, doc: Doc) -> None:
+    """Give `doc` (a volume, snapshot or backup) its own copy of the data file at `source`."""
+    if not source or not Path(source).exists():
         return
-    target = data_path(site, "volumes", doc["id"])
+    target = data_path(site, kind, doc["id"])
     shutil.copyfile(source, target)
     doc["_data"] = str(target)
 
@@ -166,6 +171,12 @@ def finish_status(kind: str, item_id: str, expected: str, site: Site) -> None:
     else:
         doc["status"] = "available"
     doc["updated_at"] = timestamp(site)
+
+
+def start_transition(site: Site, kind: str, doc: Doc, status: str) -> None:
+    """`doc` stays in the transient `status` for half the boot delay, then settles."""
+    set_status(site, doc, status)
+    site.schedule(site.config.boot_seconds / 2, partial(finish_status, kind, doc["id"], status))
 
 
 def set_status(site: Site, doc: Doc, status: str) -> None:
@@ -224,6 +235,12 @@ def delete_volume(site: Site, volume: Doc) -> None:
         del site.volume.attachments[attachment["id"]]
     drop_data(volume)
     site.volume.volumes.pop(volume["id"], None)
+
+
+def start_deleting(site: Site, kind: str, doc: Doc, delay: float) -> None:
+    """A volume, snapshot or backup is `deleting` and `forget` removes it after `delay`."""
+    set_status(site, doc, "deleting")
+    site.schedule(delay, partial(forget, kind, doc["id"]))
 
 
 def forget(kind: str, item_id: str, site: Site) -> None:

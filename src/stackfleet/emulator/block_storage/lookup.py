@@ -11,25 +11,23 @@ from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.wire import Doc, is_uuid
 
 
-def volume(c: Ctx, volume_id: str) -> Doc:
-    doc = c.state.volumes.get(volume_id)
+def _owned(c: Ctx, docs: dict[str, Doc], label: str, item_id: str) -> Doc:
+    doc = docs.get(item_id)
     if doc is None or not c.owns(doc):
-        raise ApiError(404, f"Volume {volume_id} could not be found.")
+        raise ApiError(404, f"{label} {item_id} could not be found.")
     return doc
+
+
+def volume(c: Ctx, volume_id: str) -> Doc:
+    return _owned(c, c.state.volumes, "Volume", volume_id)
 
 
 def snapshot(c: Ctx, snapshot_id: str) -> Doc:
-    doc = c.state.snapshots.get(snapshot_id)
-    if doc is None or not c.owns(doc):
-        raise ApiError(404, f"Snapshot {snapshot_id} could not be found.")
-    return doc
+    return _owned(c, c.state.snapshots, "Snapshot", snapshot_id)
 
 
 def backup(c: Ctx, backup_id: str) -> Doc:
-    doc = c.state.backups.get(backup_id)
-    if doc is None or not c.owns(doc):
-        raise ApiError(404, f"Backup {backup_id} could not be found.")
-    return doc
+    return _owned(c, c.state.backups, "Backup", backup_id)
 
 
 def type_visible(c: Ctx, doc: Doc) -> bool:
@@ -56,3 +54,9 @@ def volume_type_by_name_or_id(c: Ctx, identity: str) -> Doc:
     if is_uuid(identity):
         raise ApiError(404, f"Volume type {identity} could not be found.")
     raise ApiError(404, f"Volume type with name {identity} could not be found.")
+
+
+def type_name(c: Ctx, volume: Doc) -> str:
+    """The name of the volume's type now, or the one recorded if the type has gone since."""
+    type_doc = c.state.types.get(volume["volume_type_id"])
+    return str(type_doc["name"] if type_doc else volume["volume_type"])

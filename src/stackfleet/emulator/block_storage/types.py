@@ -20,6 +20,8 @@ from stackfleet.emulator.block_storage.common import (
     invalid_field,
     is_bool_string,
     page_params,
+    reject_unknown,
+    require_admin,
     routes,
     sort_and_page,
     to_bool,
@@ -33,25 +35,17 @@ USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replica
 
 def type_detail(c: Ctx, doc: Doc) -> Doc:
     """`v3.views.types.ViewBuilder.show` plus the type-access extension's attribute."""
-    specs = doc["extra_specs"]
-    if not c.is_admin:
-        specs = {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
     view: Doc = {
         "id": doc["id"],
         "name": doc["name"],
         "is_public": doc["is_public"],
         "description": doc["description"],
-        "extra_specs": dict(specs),
+        "extra_specs": _visible_specs(c, doc),
     }
     if c.is_admin:
         view["qos_specs_id"] = doc["qos_specs_id"]
     view["os-volume-type-access:is_public"] = doc["is_public"]
     return view
-
-
-def _require_admin(c: Ctx, rule: str) -> None:
-    if not c.is_admin:
-        raise ApiError(403, f"Policy doesn't allow {rule} to be performed.")
 
 
 async def index(request: Request) -> Response:
@@ -93,15 +87,10 @@ async def show(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     c = ctx(request)
-    _require_admin(c, "volume_extension:types_manage")
+    require_admin(c, "volume_extension:types_manage")
     spec = body_of(await read_json(request), "volume_type")
     allowed = {"name", "description", "extra_specs", "os-volume-type-access:is_public"}
-    extra = sorted(set(spec) - allowed)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        raise invalid_field(
-            "volume_type", spec, f"Additional properties are not allowed ({listed} was unexpected)"
-        )
+    reject_unknown("volume_type", spec, allowed, verb_agrees=False)
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         raise invalid_field("name", name, "The 'name' must be a non-empty string")
@@ -129,7 +118,7 @@ async def create(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     c = ctx(request)
-    _require_admin(c, "volume_extension:types_manage")
+    require_admin(c, "volume_extension:types_manage")
     doc = lookup.volume_type(c, request.path_params["type_id"])
     spec = body_of(await read_json(request), "volume_type")
     check_string(spec, "description")
@@ -158,7 +147,7 @@ async def update(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     c = ctx(request)
-    _require_admin(c, "volume_extension:types_manage")
+    require_admin(c, "volume_extension:types_manage")
     doc = lookup.volume_type(c, request.path_params["type_id"])
     if doc["name"] == DEFAULT_TYPE:
         raise ApiError(
@@ -191,7 +180,7 @@ async def specs_index(request: Request) -> Response:
 
 async def specs_create(request: Request) -> Response:
     c = ctx(request)
-    _require_admin(c, "volume_extension:types_extra_specs:create")
+    require_admin(c, "volume_extension:types_extra_specs:create")
     type_id = request.path_params["type_id"]
     body = await read_json(request)
     _allow_update(c, type_id)
@@ -220,7 +209,7 @@ async def specs_show(request: Request) -> Response:
 
 async def specs_update(request: Request) -> Response:
     c = ctx(request)
-    _require_admin(c, "volume_extension:types_extra_specs:update")
+    require_admin(c, "volume_extension:types_extra_specs:update")
     type_id = request.path_params["type_id"]
     key = request.path_params["key"]
     body = await read_json(request)
@@ -241,7 +230,7 @@ async def specs_delete(request: Request) -> Response:
     type_id = request.path_params["type_id"]
     key = request.path_params["key"]
     doc = lookup.volume_type(c, type_id)
-    _require_admin(c, "volume_extension:types_extra_specs:delete")
+    require_admin(c, "volume_extension:types_extra_specs:delete")
     _allow_update(c, type_id)
     if key not in doc["extra_specs"]:
         raise ApiError(404, f"Volume Type {type_id} has no extra specs with key {key}.")

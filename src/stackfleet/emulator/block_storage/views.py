@@ -9,14 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from stackfleet.emulator.block_storage import lookup
 from stackfleet.emulator.block_storage.common import Ctx, Page
 from stackfleet.emulator.wire import Doc
 
 _VISIBLE_ADMIN_METADATA = ("readonly", "attached_mode")
 
 
+_SNAPSHOT_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "name",
+    "description",
+    "volume_id",
+    "status",
+    "size",
+    "metadata",
+)
+
+
+def _summary(c: Ctx, collection: str, doc: Doc) -> Doc:
+    return {"id": doc["id"], "name": doc["name"], "links": c.links(collection, doc["id"])}
+
+
 def volume_summary(c: Ctx, volume: Doc) -> Doc:
-    return {"id": volume["id"], "name": volume["name"], "links": c.links("volumes", volume["id"])}
+    return _summary(c, "volumes", volume)
 
 
 def volume_detail(c: Ctx, volume: Doc) -> Doc:
@@ -25,7 +43,6 @@ def volume_detail(c: Ctx, volume: Doc) -> Doc:
     for key in _VISIBLE_ADMIN_METADATA:
         if key in volume["_admin_metadata"]:
             metadata[key] = volume["_admin_metadata"][key]
-    type_doc = c.state.types.get(volume["volume_type_id"])
     view: Doc = {
         key: volume[key]
         for key in (
@@ -47,7 +64,7 @@ def volume_detail(c: Ctx, volume: Doc) -> Doc:
             "multiattach",
         )
     }
-    view["volume_type"] = type_doc["name"] if type_doc else volume["volume_type"]
+    view["volume_type"] = lookup.type_name(c, volume)
     view["metadata"] = metadata
     view["links"] = c.links("volumes", volume["id"])
     view["attachments"] = _attachments(c, volume)
@@ -98,39 +115,12 @@ def _attachments(c: Ctx, volume: Doc) -> list[Doc]:
 def snapshot_summary(c: Ctx, snapshot: Doc) -> Doc:
     """The v2 summary view, used by `GET /snapshots`."""
     del c
-    view: Doc = {
-        key: snapshot[key]
-        for key in (
-            "id",
-            "created_at",
-            "updated_at",
-            "name",
-            "description",
-            "volume_id",
-            "status",
-            "size",
-            "metadata",
-        )
-    }
-    return view
+    return {key: snapshot[key] for key in _SNAPSHOT_FIELDS}
 
 
 def snapshot_detail(c: Ctx, snapshot: Doc) -> Doc:
     """The v3 detail view with the extended-snapshot-attributes extension."""
-    view: Doc = {
-        key: snapshot[key]
-        for key in (
-            "id",
-            "created_at",
-            "updated_at",
-            "name",
-            "description",
-            "volume_id",
-            "status",
-            "size",
-            "metadata",
-        )
-    }
+    view: Doc = {key: snapshot[key] for key in _SNAPSHOT_FIELDS}
     view["os-extended-snapshot-attributes:project_id"] = snapshot["_project_id"]
     view["os-extended-snapshot-attributes:progress"] = snapshot["progress"]
     if c.at_least(3, 14):
@@ -143,7 +133,7 @@ def snapshot_detail(c: Ctx, snapshot: Doc) -> Doc:
 
 
 def backup_summary(c: Ctx, backup: Doc) -> Doc:
-    return {"id": backup["id"], "name": backup["name"], "links": c.links("backups", backup["id"])}
+    return _summary(c, "backups", backup)
 
 
 def backup_detail(c: Ctx, backup: Doc) -> Doc:

@@ -7,24 +7,22 @@ create-volume flow (`cinder/volume/flows/api/create_volume.py`); the delete cond
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stackfleet.emulator.block_storage import lifecycle, lookup, source, views
+from stackfleet.emulator.block_storage import lifecycle, listing, lookup, source, views
 from stackfleet.emulator.block_storage.common import (
     Ctx,
+    apply_names,
     body_of,
     bool_param,
     check_metadata,
     check_string,
     ctx,
     invalid_field,
-    page_params,
+    reject_unknown,
+    require_admin,
     routes,
-    sort_and_page,
 )
 from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.wire import Doc, json_response, read_json
@@ -49,6 +47,9 @@ _CREATE_FIELDS = frozenset(
         "backup_id",
         "scheduler_hints",
     }
+)
+_UPDATE_FIELDS = frozenset(
+    {"name", "description", "display_name", "display_description", "metadata"}
 )
 _DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
 _USER_FILTERS = frozenset(
@@ -93,13 +94,7 @@ def _truthy(value: object) -> bool:
 
 
 def _check_create(volume: Doc) -> None:
-    extra = sorted(set(volume) - _CREATE_FIELDS)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid_field(
-            "volume", volume, f"Additional properties are not allowed ({listed} {verb} unexpected)"
-        )
+    reject_unknown("volume", volume, _CREATE_FIELDS)
     for field in ("name", "description", "display_name", "display_description"):
         check_string(volume, field)
     for field in ("image_id", "imageRef", "volume_type", "group_id"):
@@ -112,56 +107,9 @@ def _check_create(volume: Doc) -> None:
         volume["size"] = source.check_size(volume["size"])
 
 
-async def list_summary(request: Request) -> Response:
-    return await _list(request, detail=False)
-
-
-async def list_detail(request: Request) -> Response:
-    return await _list(request, detail=True)
-
-
-async def _list(request: Request, detail: bool) -> Response:
-    c = ctx(request)
-    params = dict(request.query_params)
-    page = page_params(params)
-    filters = dict(page.filters)
-    with_count = c.at_least(3, 45) and bool_param(filters, "with_count")
-    filters.pop("with_count", None)
-    all_tenants = bool_param(filters, "all_tenants") and c.is_admin
-    filters.pop("all_tenants", None)
-    if not c.is_admin:
-        filters = {k: v for k, v in filters.items() if k in _USER_FILTERS}
-    for key, _ in page.sort:
-        if key not in _SORT_KEYS:
-            raise ApiError(400, f"Invalid input received: Invalid sort key {key}")
-    candidates = [
-        v
-        for v in c.state.volumes.values()
-        if (all_tenants or v["_project_id"] == c.project_id) and _matches(v, filters)
-    ]
-    items, total = sort_and_page(candidates, page, _sort_value)
-    render = views.volume_detail if detail else views.volume_summary
-    collection = "volumes/detail" if detail else "volumes"
-    body = views.list_body(
-        c, collection, items, render, (page, params, total if with_count else None)
-    )
-    return json_response(body)
-
-
-def _sort_value(doc: Doc, key: str) -> Any:
-    return doc[key]
-
-
-def _matches(volume: Doc, filters: dict[str, str]) -> bool:
-    return all(_match_one(volume, key, raw) for key, raw in filters.items())
-
-
-def _match_one(volume: Doc, key: str, raw: str) -> bool:  # noqa: PLR0911 - one case per filter
+def _matches(volume: Doc, key: str, raw: str) -> bool:  # noqa: PLR0911 - one case per filter
     if key == "metadata":
-        wanted = source.literal_dict(raw)
-        return wanted is not None and all(
-            volume["metadata"].get(str(k)) == str(v) for k, v in wanted.items()
-        )
+        return listing.metadata_matches(volume, raw)
     if key == "bootable":
         return bool(volume["bootable"] == str(source.bool_filter(raw)).lower())
     if key == "project_id":
@@ -178,6 +126,19 @@ def _match_one(volume: Doc, key: str, raw: str) -> bool:  # noqa: PLR0911 - one 
         return str(volume.get(key)) == raw
     # Cinder answers an empty list when an admin filters on something volumes don't have.
     return False
+
+
+list_summary, list_detail = listing.handlers(
+    listing.Listing(
+        "volumes",
+        _USER_FILTERS,
+        _matches,
+        _SORT_KEYS,
+        views.volume_summary,
+        views.volume_detail,
+        sort_keys_first=True,
+    )
+)
 
 
 async def summary(request: Request) -> Response:
@@ -209,33 +170,17 @@ async def update(request: Request) -> Response:
     doc = lookup.volume(c, request.path_params["volume_id"])
     body = await read_json(request)
     changes = body_of(body, "volume")
-    allowed = {"name", "description", "display_name", "display_description", "metadata"}
-    extra = sorted(set(changes) - allowed)
-    if extra:
-        listed = ", ".join(repr(e) for e in extra)
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid_field(
-            "volume", changes, f"Additional properties are not allowed ({listed} {verb} unexpected)"
-        )
+    reject_unknown("volume", changes, _UPDATE_FIELDS)
     if not changes:
         raise invalid_field("volume", changes, "{} is not valid under any of the given schemas")
     for field in ("name", "description", "display_name", "display_description"):
         check_string(changes, field)
     metadata = check_metadata("metadata", changes["metadata"]) if "metadata" in changes else None
-    for wire, stored in (("display_name", "name"), ("display_description", "description")):
-        if wire in changes:
-            doc[stored] = _stripped(changes[wire])
-    for field in ("name", "description"):
-        if field in changes:
-            doc[field] = _stripped(changes[field])
+    apply_names(doc, changes)
     if metadata is not None:
         doc["metadata"] = metadata
     doc["updated_at"] = c.now()
     return json_response({"volume": views.volume_detail(c, doc)})
-
-
-def _stripped(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 async def delete(request: Request) -> Response:
@@ -244,18 +189,12 @@ async def delete(request: Request) -> Response:
     params = request.query_params
     cascade = bool_param(params, "cascade")
     force = c.at_least(3, 23) and bool_param(params, "force")
-    if force and not c.is_admin:
-        raise ApiError(
-            403,
-            "Policy doesn't allow volume_extension:volume_admin_actions:"
-            "force_delete to be performed.",
-        )
+    if force:
+        require_admin(c, "volume_extension:volume_admin_actions:force_delete")
     check_deletable(c, doc, cascade=cascade, force=force)
     for snapshot in [s for s in c.state.snapshots.values() if s["volume_id"] == doc["id"]]:
-        lifecycle.set_status(c.site, snapshot, "deleting")
-        c.site.schedule(0, partial(lifecycle.forget, "snapshots", snapshot["id"]))
-    lifecycle.set_status(c.site, doc, "deleting")
-    c.site.schedule(c.site.config.boot_seconds / 2, partial(lifecycle.forget, "volumes", doc["id"]))
+        lifecycle.start_deleting(c.site, "snapshots", snapshot, 0)
+    lifecycle.start_deleting(c.site, "volumes", doc, c.site.config.boot_seconds / 2)
     return Response(status_code=202)
 
 
