@@ -1,8 +1,10 @@
 """What the compute server conformance tests need to boot a server, shared by their modules.
 
 `boot_fixture` (fixture name `boot`) makes a flavor (admin), a tiny image and a network with a
-subnet (member) and removes them, and the servers named after the test, afterwards. Test modules
-import `boot_fixture` so pytest finds it, and `create_server` to boot and wait.
+subnet (member) and removes them, and the servers named after the test, afterwards;
+`group_ids_fixture` (`group_ids`) deletes the server groups a test records. `conftest.py`
+registers both for every conformance module. Test modules import `create_server` to boot and
+wait.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ def boot_fixture(admin: Connection, member: Connection, name: str) -> Iterator[B
     member.network.delete_network(network)
     member.image.delete_image(image.id)
     admin.compute.delete_flavor(flavor)
+
+
+@pytest.fixture(name="group_ids")
+def group_ids_fixture(member: Connection) -> Iterator[list[str]]:
+    """Server group ids the test creates, deleted afterwards."""
+    ids: list[str] = []
+    yield ids
+    for group_id in ids:
+        member.compute.delete_server_group(group_id, ignore_missing=True)
 
 
 def create_server(conn: Connection, boot: Boot, name: str | None = None, **extra: Any) -> Any:

@@ -4,6 +4,9 @@ The tests drive a cloud with openstacksdk and the `openstack` CLI and nothing el
 unchanged against a real cloud: set STACKFLEET_CLOUDS_YAML to its clouds.yaml and
 STACKFLEET_CLOUD to the admin cloud's name (the member cloud is `<name>-member`). Without them,
 the emulator is started on loopback with one site.
+
+Fixtures that several modules share are defined beside their helpers (`compute_boot.py`,
+`network_fixtures.py`) and imported here, so pytest offers them to every conformance module.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ import openstack.config
 import pytest
 from openstack.connection import Connection
 
+from tests.conformance.compute_boot import boot_fixture, group_ids_fixture
+from tests.conformance.network_fixtures import external_net, net, subnet
 from tests.conftest import RunningEmulator
+
+__all__ = ["Osc", "boot_fixture", "external_net", "group_ids_fixture", "net", "subnet"]
 
 Osc = Callable[..., Any]
 

@@ -6,37 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 from openstack import exceptions
-from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.type import Type
 from openstack.block_storage.v3.volume import Volume
 from openstack.connection import Connection
 
+from tests.conformance.sdk_helpers import WAIT, cinder, delete_volume, wait_ready
+
 pytestmark = pytest.mark.conformance
-
-WAIT = 120
-
-
-def cinder(conn: Connection) -> BlockStorageProxy:
-    """The v3 block-storage proxy (typed; the attribute is a v2/v3 union)."""
-    proxy = conn.block_storage
-    assert isinstance(proxy, BlockStorageProxy)
-    return proxy
-
-
-def _available(conn: Connection, volume: Volume) -> Volume:
-    return cinder(conn).wait_for_status(volume, "available", wait=WAIT, interval=0.2)
-
-
-def _delete(conn: Connection, volume: Volume) -> None:
-    cinder(conn).delete_volume(volume, ignore_missing=True)
-    cinder(conn).wait_for_delete(volume, wait=WAIT, interval=0.2)
 
 
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Volume]:
-    ready = _available(member, cinder(member).create_volume(size=1, name=name))
+    ready = wait_ready(member, cinder(member).create_volume(size=1, name=name))
     yield ready
-    _delete(member, ready)
+    delete_volume(member, ready)
 
 
 @pytest.fixture
@@ -50,7 +33,7 @@ def volume_type(admin: Connection, name: str) -> Iterator[Type]:
 
 def test_extend_grows_the_volume(member: Connection, volume: Volume) -> None:
     cinder(member).extend_volume(volume, 2)
-    grown = _available(member, cinder(member).get_volume(volume.id))
+    grown = wait_ready(member, cinder(member).get_volume(volume.id))
     assert grown.size == 2
 
 
@@ -144,12 +127,12 @@ def test_volume_of_a_type_blocks_type_deletion(
 ) -> None:
     created = cinder(member).create_volume(size=1, name=name, volume_type=volume_type.name)
     try:
-        ready = _available(member, created)
+        ready = wait_ready(member, created)
         assert ready.volume_type == volume_type.name
         with pytest.raises(exceptions.BadRequestException, match="still in use"):
             cinder(admin).delete_type(volume_type)
     finally:
-        _delete(member, created)
+        delete_volume(member, created)
 
 
 def test_summary_counts_the_projects_volumes(member: Connection, volume: Volume) -> None:

@@ -9,30 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.volume import Volume
 from openstack.connection import Connection
 
 from tests.conformance.conftest import Osc
+from tests.conformance.sdk_helpers import WAIT, cinder, delete_volume, wait_ready
 
 pytestmark = pytest.mark.conformance
-
-WAIT = 120
-
-
-def cinder(conn: Connection) -> BlockStorageProxy:
-    """The v3 block-storage proxy (typed; the attribute is a v2/v3 union)."""
-    proxy = conn.block_storage
-    assert isinstance(proxy, BlockStorageProxy)
-    return proxy
 
 
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Volume]:
     created = cinder(member).create_volume(size=1, name=name, metadata={"tier": "gold"})
-    yield cinder(member).wait_for_status(created, "available", wait=WAIT, interval=0.2)
-    cinder(member).delete_volume(created, ignore_missing=True, cascade=True)
-    cinder(member).wait_for_delete(created, wait=WAIT, interval=0.2)
+    yield wait_ready(member, created)
+    delete_volume(member, created, cascade=True)
 
 
 def test_volume_create_list_delete(osc: Osc, member: Connection, name: str) -> None:

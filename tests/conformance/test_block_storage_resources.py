@@ -3,45 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
 
 import pytest
 from openstack import exceptions
-from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.snapshot import Snapshot
 from openstack.block_storage.v3.volume import Volume
 from openstack.connection import Connection
-from openstack.resource import Resource
+
+from tests.conformance.sdk_helpers import WAIT, cinder, delete_volume, wait_ready
 
 pytestmark = pytest.mark.conformance
-
-WAIT = 120
-ResourceT = TypeVar("ResourceT", bound=Resource)
-
-
-def cinder(conn: Connection) -> BlockStorageProxy:
-    """The v3 block-storage proxy (typed; the attribute is a v2/v3 union)."""
-    proxy = conn.block_storage
-    assert isinstance(proxy, BlockStorageProxy)
-    return proxy
-
-
-def _ready(conn: Connection, resource: ResourceT, status: str = "available") -> ResourceT:
-    return cinder(conn).wait_for_status(resource, status, wait=WAIT, interval=0.2)
-
-
-def _delete_volume(conn: Connection, volume: Volume) -> None:
-    cinder(conn).delete_volume(volume, ignore_missing=True, cascade=True)
-    cinder(conn).wait_for_delete(volume, wait=WAIT, interval=0.2)
 
 
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Volume]:
     created = cinder(member).create_volume(size=1, name=name)
-    ready = _ready(member, created)
+    ready = wait_ready(member, created)
     assert isinstance(ready, Volume)
     yield ready
-    _delete_volume(member, ready)
+    delete_volume(member, ready, cascade=True)
 
 
 @pytest.fixture
@@ -49,7 +29,7 @@ def snapshot(member: Connection, volume: Volume, name: str) -> Iterator[Snapshot
     created = cinder(member).create_snapshot(
         volume_id=volume.id, name=f"{name}-snap", metadata={"k": "v"}
     )
-    ready = _ready(member, created)
+    ready = wait_ready(member, created)
     assert isinstance(ready, Snapshot)
     yield ready
     cinder(member).delete_snapshot(ready, ignore_missing=True)
@@ -79,23 +59,23 @@ def test_volume_from_snapshot_inherits_size(
 ) -> None:
     created = cinder(member).create_volume(snapshot_id=snapshot.id, name=f"{name}-clone")
     try:
-        ready = _ready(member, created)
+        ready = wait_ready(member, created)
         assert isinstance(ready, Volume)
         assert ready.size == snapshot.size
         assert ready.snapshot_id == snapshot.id
     finally:
-        _delete_volume(member, created)
+        delete_volume(member, created, cascade=True)
 
 
 def test_volume_from_volume(member: Connection, volume: Volume, name: str) -> None:
     created = cinder(member).create_volume(source_volume_id=volume.id, name=f"{name}-copy", size=2)
     try:
-        ready = _ready(member, created)
+        ready = wait_ready(member, created)
         assert isinstance(ready, Volume)
         assert ready.source_volume_id == volume.id
         assert ready.size == 2
     finally:
-        _delete_volume(member, created)
+        delete_volume(member, created, cascade=True)
 
 
 def test_snapshot_of_missing_volume_is_404(member: Connection) -> None:
@@ -105,7 +85,7 @@ def test_snapshot_of_missing_volume_is_404(member: Connection) -> None:
 
 def test_deleting_a_snapshot_removes_it(member: Connection, volume: Volume) -> None:
     created = cinder(member).create_snapshot(volume_id=volume.id)
-    _ready(member, created)
+    wait_ready(member, created)
     cinder(member).delete_snapshot(created)
     cinder(member).wait_for_delete(created, wait=WAIT, interval=0.2)
     with pytest.raises(exceptions.ResourceNotFound):
@@ -115,12 +95,12 @@ def test_deleting_a_snapshot_removes_it(member: Connection, volume: Volume) -> N
 def test_backup_create_restore_and_delete(member: Connection, volume: Volume, name: str) -> None:
     backup = cinder(member).create_backup(volume_id=volume.id, name=f"{name}-bk")
     try:
-        ready = _ready(member, backup)
+        ready = wait_ready(member, backup)
         assert ready.volume_id == volume.id
         assert ready.is_incremental is False
         assert [b.id for b in cinder(member).backups(name=f"{name}-bk")] == [backup.id]
         incremental = cinder(member).create_backup(volume_id=volume.id, is_incremental=True)
-        inc_ready = _ready(member, incremental)
+        inc_ready = wait_ready(member, incremental)
         assert inc_ready.is_incremental is True
         assert cinder(member).get_backup(backup.id).has_dependent_backups is True
         with pytest.raises(exceptions.BadRequestException, match="Incremental backups exist"):
@@ -128,9 +108,9 @@ def test_backup_create_restore_and_delete(member: Connection, volume: Volume, na
         cinder(member).delete_backup(incremental)
         cinder(member).wait_for_delete(incremental, wait=WAIT, interval=0.2)
         cinder(member).restore_backup(backup, volume=volume.id)
-        restored = _ready(member, cinder(member).get_volume(volume.id))
+        restored = wait_ready(member, cinder(member).get_volume(volume.id))
         assert isinstance(restored, Volume)
-        _ready(member, cinder(member).get_backup(backup.id))
+        wait_ready(member, cinder(member).get_backup(backup.id))
     finally:
         cinder(member).delete_backup(backup, ignore_missing=True)
         cinder(member).wait_for_delete(backup, wait=WAIT, interval=0.2)
@@ -140,16 +120,16 @@ def test_backup_restore_to_a_new_volume(member: Connection, volume: Volume, name
     backup = cinder(member).create_backup(volume_id=volume.id, name=f"{name}-bk2")
     restored_id = None
     try:
-        _ready(member, backup)
+        wait_ready(member, backup)
         result = cinder(member).restore_backup(backup, name=f"{name}-restored")
         restored_id = result.volume_id
-        restored = _ready(member, cinder(member).get_volume(restored_id))
+        restored = wait_ready(member, cinder(member).get_volume(restored_id))
         assert isinstance(restored, Volume)
         assert restored.name == f"{name}-restored"
         assert restored.size == volume.size
     finally:
         if restored_id:
-            _delete_volume(member, cinder(member).get_volume(restored_id))
+            delete_volume(member, cinder(member).get_volume(restored_id), cascade=True)
         cinder(member).delete_backup(backup, ignore_missing=True)
         cinder(member).wait_for_delete(backup, wait=WAIT, interval=0.2)
 

@@ -10,31 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 from openstack import exceptions
-from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.volume import Volume
 from openstack.compute.v2.flavor import Flavor
 from openstack.compute.v2.server import Server
 from openstack.connection import Connection
-from openstack.image.v2._proxy import Proxy as ImageProxy
 from openstack.image.v2.image import Image
 
+from tests.conformance.sdk_helpers import WAIT, cinder, delete_volume, glance, wait_ready
+
 pytestmark = pytest.mark.conformance
-
-WAIT = 120
-
-
-def cinder(conn: Connection) -> BlockStorageProxy:
-    """The v3 block-storage proxy (typed; the attribute is a v2/v3 union)."""
-    proxy = conn.block_storage
-    assert isinstance(proxy, BlockStorageProxy)
-    return proxy
-
-
-def glance(conn: Connection) -> ImageProxy:
-    """The v2 image proxy (typed; the attribute is a v1/v2 union)."""
-    proxy = conn.image
-    assert isinstance(proxy, ImageProxy)
-    return proxy
 
 
 @pytest.fixture
@@ -69,9 +53,8 @@ def server(member: Connection, image: Image, flavor: Flavor, name: str) -> Itera
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Volume]:
     created = cinder(member).create_volume(size=1, name=name)
-    yield cinder(member).wait_for_status(created, "available", wait=WAIT, interval=0.2)
-    cinder(member).delete_volume(created, ignore_missing=True)
-    cinder(member).wait_for_delete(created, wait=WAIT, interval=0.2)
+    yield wait_ready(member, created)
+    delete_volume(member, created)
 
 
 def test_volume_from_image_is_bootable(member: Connection, image: Image, name: str) -> None:

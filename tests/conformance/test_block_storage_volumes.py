@@ -6,29 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 from openstack import exceptions
-from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.volume import Volume
 from openstack.connection import Connection
 
+from tests.conformance.sdk_helpers import WAIT, cinder, delete_volume, wait_ready
+
 pytestmark = pytest.mark.conformance
-
-WAIT = 120
-
-
-def cinder(conn: Connection) -> BlockStorageProxy:
-    """The v3 block-storage proxy (typed; the attribute is a v2/v3 union)."""
-    proxy = conn.block_storage
-    assert isinstance(proxy, BlockStorageProxy)
-    return proxy
 
 
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Volume]:
     created = cinder(member).create_volume(size=1, name=name, metadata={"team": "a"})
-    ready = cinder(member).wait_for_status(created, "available", wait=WAIT, interval=0.2)
-    yield ready
-    cinder(member).delete_volume(ready, ignore_missing=True)
-    cinder(member).wait_for_delete(ready, wait=WAIT, interval=0.2)
+    available = wait_ready(member, created)
+    yield available
+    delete_volume(member, available)
 
 
 def test_version_discovery_reports_the_v3_microversion_range(member: Connection) -> None:

@@ -9,16 +9,10 @@ from __future__ import annotations
 import pytest
 from openstack.connection import Connection
 
-from tests.conformance.compute_boot import Boot, boot_fixture
+from tests.conformance.compute_boot import Boot
 from tests.conformance.conftest import Osc
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
-
-__all__ = ["boot_fixture"]
+pytestmark = pytest.mark.conformance
 
 
 def test_cli_server_create_list_show_delete(osc: Osc, member: Connection, boot: Boot) -> None:

@@ -7,22 +7,15 @@ those of an anti-affinity group do not (compared through `hostId`, which members
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 
-from tests.conformance.compute_boot import Boot, boot_fixture, create_server
+from tests.conformance.compute_boot import Boot, create_server
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
-
-__all__ = ["boot_fixture"]
+pytestmark = pytest.mark.conformance
 
 
 def _get(conn: Connection, path: str, version: str) -> Any:
@@ -101,14 +94,6 @@ def test_server_is_listed_on_its_hypervisor(
     )
     servers = {s["uuid"] for h in listed for s in h.servers or []}
     assert server.id in servers
-
-
-@pytest.fixture
-def group_ids(member: Connection) -> Iterator[list[str]]:
-    ids: list[str] = []
-    yield ids
-    for group_id in ids:
-        member.compute.delete_server_group(group_id, ignore_missing=True)
 
 
 @pytest.mark.parametrize(("policy", "same"), [("anti-affinity", False), ("affinity", True)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,6 @@ pytestmark = pytest.mark.conformance
 
 def _call(conn: Connection, method: str, path: str, version: str, **kwargs: Any) -> Any:
     return conn.compute.request(path, method, microversion=version, **kwargs)
-
-
-@pytest.fixture
-def group_ids(member: Connection) -> Iterator[list[str]]:
-    ids: list[str] = []
-    yield ids
-    for group_id in ids:
-        member.compute.delete_server_group(group_id, ignore_missing=True)
 
 
 def test_server_group_create_show_list_delete(

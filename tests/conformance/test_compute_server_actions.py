@@ -16,18 +16,11 @@ from tests.conformance.compute_boot import (
     INTERVAL,
     TIMEOUT,
     Boot,
-    boot_fixture,
     create_server,
     wait_status,
 )
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
-
-__all__ = ["boot_fixture"]
+pytestmark = pytest.mark.conformance
 
 
 def test_stop_and_start(member: Connection, boot: Boot) -> None:

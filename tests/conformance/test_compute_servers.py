@@ -11,17 +11,9 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 
-from tests.conformance.compute_boot import TIMEOUT, Boot, boot_fixture, create_server
+from tests.conformance.compute_boot import TIMEOUT, Boot, create_server
 
-pytestmark = [
-    pytest.mark.conformance,
-    # openstacksdk's own Server resource calls its deprecated _compute_attributes.
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    # ... and its cloud layer calls find_* without ignore_missing.
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
-
-__all__ = ["boot_fixture"]
+pytestmark = pytest.mark.conformance
 
 
 def _create(conn: Connection, boot: Boot, name: str, **extra: Any) -> Any:

@@ -18,31 +18,21 @@ from tests.conformance.compute_boot import (
     INTERVAL,
     TIMEOUT,
     Boot,
-    boot_fixture,
     create_server,
     wait_status,
 )
+from tests.conformance.sdk_helpers import cinder, delete_volume, wait_ready
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
-
-__all__ = ["boot_fixture"]
+pytestmark = pytest.mark.conformance
 
 MISSING = "8d9ab9c9-4c1b-4d5e-9f3e-000000000004"
 
 
 @pytest.fixture
 def volume(member: Connection, name: str) -> Iterator[Any]:
-    created = member.block_storage.create_volume(size=1, name=f"{name}-vol")
-    ready = member.block_storage.wait_for_status(
-        created, "available", interval=INTERVAL, wait=TIMEOUT
-    )
+    ready = wait_ready(member, cinder(member).create_volume(size=1, name=f"{name}-vol"))
     yield ready
-    member.block_storage.delete_volume(ready.id, ignore_missing=True)
-    member.block_storage.wait_for_delete(ready, interval=INTERVAL, wait=TIMEOUT)
+    delete_volume(member, ready)
 
 
 def test_attach_and_detach_volume(member: Connection, boot: Boot, volume: Any) -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from openstack import exceptions
 from openstack.connection import Connection
-from openstack.image.v2._proxy import Proxy as ImageProxy
 from openstack.image.v2.image import Image
+
+from tests.conformance.sdk_helpers import glance
 
 pytestmark = pytest.mark.conformance
 
@@ -20,13 +21,6 @@ DATA = b"stackfleet image data\n" * 64
 MISSING = "0b6a0f4e-5a57-4b51-9c5e-2d1e8b0f0c3d"
 
 MakeImage = Callable[..., Image]
-
-
-def glance(conn: Connection) -> ImageProxy:
-    """The connection's Image v2 proxy (openstacksdk types it as v1 or v2)."""
-    proxy = conn.image
-    assert isinstance(proxy, ImageProxy)
-    return proxy
 
 
 @pytest.fixture

@@ -7,20 +7,13 @@ import pathlib
 import httpx
 import pytest
 from openstack.connection import Connection
-from openstack.image.v2._proxy import Proxy as ImageProxy
 
 from tests.conformance.conftest import Osc
+from tests.conformance.sdk_helpers import glance
 
 pytestmark = pytest.mark.conformance
 
 DATA = b"\x00\x01stackfleet cli image\n" * 100
-
-
-def glance(conn: Connection) -> ImageProxy:
-    """The connection's Image v2 proxy (openstacksdk types it as v1 or v2)."""
-    proxy = conn.image
-    assert isinstance(proxy, ImageProxy)
-    return proxy
 
 
 def test_image_create_list_save_delete(

@@ -13,10 +13,8 @@ import pytest
 from openstack.connection import Connection
 
 from tests.conformance.conftest import Osc
-from tests.conformance.test_network import external_net
 
 pytestmark = pytest.mark.conformance
-__all__ = ["external_net"]
 
 
 @pytest.fixture

@@ -9,10 +9,7 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 
-from tests.conformance.test_network import external_net, net, subnet
-
 pytestmark = pytest.mark.conformance
-__all__ = ["external_net", "net", "subnet"]
 
 
 @pytest.fixture

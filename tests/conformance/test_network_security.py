@@ -9,10 +9,7 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 
-from tests.conformance.test_network import net
-
 pytestmark = pytest.mark.conformance
-__all__ = ["net"]
 
 
 @pytest.fixture

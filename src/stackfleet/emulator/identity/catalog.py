@@ -15,13 +15,7 @@ from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.identity import common, schema
 from stackfleet.emulator.identity.projects import projects_for_user
 from stackfleet.emulator.identity.state import IdentityState
-from stackfleet.emulator.wire import Doc, json_response, new_id
-
-
-def _reader(request: Request) -> bool:
-    sc = common.scope(request)
-    return sc.admin or sc.system_reader
-
+from stackfleet.emulator.wire import json_response, new_id
 
 # --- regions: anyone with a token reads them ------------------------------------------------
 
@@ -32,22 +26,15 @@ async def list_regions(request: Request) -> Response:
 
 
 async def get_region(request: Request) -> Response:
-    region = _region(common.identity(request), request.path_params["region_id"])
+    region = common.lookup(
+        common.identity(request).regions, "region", request.path_params["region_id"]
+    )
     return common.member(request, "region", region, "regions")
-
-
-def _region(state: IdentityState, region_id: str) -> Doc:
-    region = state.regions.get(region_id)
-    if region is None:
-        raise common.not_found("region", region_id)
-    return region
 
 
 async def create_region(request: Request) -> Response:
     common.enforce("create_region", common.scope(request).admin)
-    body = await common.body_member(request, "region")
-    schema.validate(schema.REGION_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "region", schema.REGION_CREATE)
     url_id = request.path_params.get("region_id")
     if url_id is not None and body.get("id", url_id) != url_id:
         raise ApiError(400, f'Conflicting region IDs specified: "{url_id}" != "{body["id"]}"')
@@ -66,14 +53,11 @@ async def create_region(request: Request) -> Response:
 
 async def update_region(request: Request) -> Response:
     common.enforce("update_region", common.scope(request).admin)
-    body = await common.body_member(request, "region")
-    schema.validate(schema.REGION_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "region", schema.REGION_UPDATE)
     region_id = request.path_params["region_id"]
-    if "id" in body and body["id"] != region_id:
-        raise ApiError(400, "Cannot change ID")
+    common.check_same_id(body, region_id)
     state = common.identity(request)
-    region = _region(state, region_id)
+    region = common.lookup(state.regions, "region", region_id)
     parent = body.get("parent_region_id")
     if parent is not None and parent not in state.regions:
         raise common.not_found("region", parent)
@@ -103,7 +87,7 @@ async def delete_region(request: Request) -> Response:
     common.enforce("delete_region", common.scope(request).admin)
     region_id = request.path_params["region_id"]
     state = common.identity(request)
-    _region(state, region_id)
+    common.lookup(state.regions, "region", region_id)
     family = {r for r in state.regions if _descends(state, r, region_id)}
     if any(e["region_id"] in family for e in state.endpoints.values()):
         raise ApiError(
@@ -120,29 +104,22 @@ async def delete_region(request: Request) -> Response:
 
 
 async def list_services(request: Request) -> Response:
-    common.enforce("list_services", _reader(request))
+    common.enforce("list_services", common.admin_or_system_reader(request))
     docs = common.filtered(request, common.identity(request).services.values(), ["type", "name"])
     return common.collection(request, "services", docs)
 
 
 async def get_service(request: Request) -> Response:
-    common.enforce("get_service", _reader(request))
-    service = _service(common.identity(request), request.path_params["service_id"])
+    common.enforce("get_service", common.admin_or_system_reader(request))
+    service = common.lookup(
+        common.identity(request).services, "service", request.path_params["service_id"]
+    )
     return common.member(request, "service", service, "services")
-
-
-def _service(state: IdentityState, service_id: str) -> Doc:
-    service = state.services.get(service_id)
-    if service is None:
-        raise common.not_found("service", service_id)
-    return service
 
 
 async def create_service(request: Request) -> Response:
     common.enforce("create_service", common.scope(request).admin)
-    body = await common.body_member(request, "service")
-    schema.validate(schema.SERVICE_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "service", schema.SERVICE_CREATE)
     service_id = new_id().replace("-", "")
     doc = {"enabled": True, "name": "", **body, "id": service_id}
     common.identity(request).services[service_id] = doc
@@ -151,13 +128,10 @@ async def create_service(request: Request) -> Response:
 
 async def update_service(request: Request) -> Response:
     common.enforce("update_service", common.scope(request).admin)
-    body = await common.body_member(request, "service")
-    schema.validate(schema.SERVICE_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "service", schema.SERVICE_UPDATE)
     service_id = request.path_params["service_id"]
-    if "id" in body and body["id"] != service_id:
-        raise ApiError(400, "Cannot change ID")
-    service = _service(common.identity(request), service_id)
+    common.check_same_id(body, service_id)
+    service = common.lookup(common.identity(request).services, "service", service_id)
     service.update(body)
     return common.member(request, "service", service, "services")
 
@@ -166,7 +140,7 @@ async def delete_service(request: Request) -> Response:
     common.enforce("delete_service", common.scope(request).admin)
     service_id = request.path_params["service_id"]
     state = common.identity(request)
-    _service(state, service_id)
+    common.lookup(state.services, "service", service_id)
     del state.services[service_id]
     for endpoint_id in [e["id"] for e in state.endpoints.values() if e["service_id"] == service_id]:
         del state.endpoints[endpoint_id]

@@ -9,7 +9,7 @@ with the predicates of `Scope` and call `enforce`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from stackfleet.emulator import context
 from stackfleet.emulator.errors import ApiError
+from stackfleet.emulator.identity import schema
 from stackfleet.emulator.identity.state import IdentityState, Token
 from stackfleet.emulator.wire import MAX_BODY_BYTES, Doc, json_response
 
@@ -88,6 +89,12 @@ def enforce(action: str, allowed: bool) -> None:
         raise forbidden(f"identity:{action}")
 
 
+def admin_or_system_reader(request: Request) -> bool:
+    """The catalog readers' rule: the admin role anywhere, or a system reader."""
+    sc = scope(request)
+    return sc.admin or sc.system_reader
+
+
 def identity(request: Request) -> IdentityState:
     return context.site(request).identity
 
@@ -111,6 +118,22 @@ async def body_member(request: Request, key: str, default: object = None) -> obj
     if not isinstance(body, dict):
         raise ApiError(400, "Expecting to find valid JSON in request body." + CLIENT_ERROR)
     return body.get(key, default)
+
+
+async def validated_body(
+    request: Request, key: str, body_schema: schema.Schema, default: object = None
+) -> Doc:
+    """The `key` member of the JSON body, validated against `body_schema` (an object)."""
+    body = await body_member(request, key, default)
+    schema.validate(body_schema, body)
+    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    return body
+
+
+def check_same_id(body: Doc, ident: str) -> None:
+    """Keystone refuses an update body naming another resource's id."""
+    if "id" in body and body["id"] != ident:
+        raise ApiError(400, "Cannot change ID")
 
 
 def v3_url(request: Request, path: str = "") -> str:
@@ -196,6 +219,14 @@ def not_found(kind: str, ident: object) -> ApiError:
     return ApiError(404, f"Could not find {kind}: {ident}.")
 
 
+def lookup(table: Mapping[str, Doc], kind: str, ident: str) -> Doc:
+    """The stored document `ident` of `table`, or Keystone's 404 for a `kind`."""
+    doc = table.get(ident)
+    if doc is None:
+        raise not_found(kind, ident)
+    return doc
+
+
 def conflict(kind: str, details: str) -> ApiError:
     return ApiError(409, f"Conflict occurred attempting to store {kind} - {details}.")
 
@@ -230,6 +261,12 @@ def check_immutable_delete(doc: Doc, kind: str) -> None:
         )
 
 
+def apply_update(doc: Doc, body: Doc, fixed: Sequence[str]) -> None:
+    """Copy the body's attributes except the `fixed` ones onto `doc`, then merge its options."""
+    doc.update({k: v for k, v in body.items() if k not in fixed and k != "options"})
+    merge_options(doc, body.get("options"))
+
+
 def merge_options(doc: Doc, options: object) -> None:
     """Apply resource options as Keystone does: a null value removes the option."""
     if not isinstance(options, dict):
@@ -241,3 +278,12 @@ def merge_options(doc: Doc, options: object) -> None:
         else:
             merged[key] = value
     doc["options"] = merged
+
+
+def forget_application_credentials(
+    state: IdentityState, user_id: str, project_id: str | None = None
+) -> None:
+    """Delete the user's application credentials (only those on `project_id` if given)."""
+    for credential in list(state.application_credentials.values()):
+        if credential["user_id"] == user_id and project_id in (None, credential["project_id"]):
+            del state.application_credentials[credential["id"]]

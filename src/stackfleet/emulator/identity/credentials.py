@@ -55,9 +55,9 @@ async def create_credential(request: Request) -> Response:
     user_id = request.path_params["user_id"]
     sc = common.scope(request)
     common.enforce("create_application_credential", sc.user_id == user_id)
-    body = await common.body_member(request, "application_credential", {})
-    schema.validate(schema.APPLICATION_CREDENTIAL_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(
+        request, "application_credential", schema.APPLICATION_CREDENTIAL_CREATE, {}
+    )
     state = common.identity(request)
     _check_unrestricted(state, sc)
     role_ids = _roles(state, sc, body.get("roles"))

@@ -35,17 +35,13 @@ async def get_domain(request: Request) -> Response:
         "get_domain",
         sc.admin or sc.system_reader or domain_id in (sc.domain_id, sc.project_domain_id),
     )
-    domain = common.identity(request).domains.get(domain_id)
-    if domain is None:
-        raise common.not_found("domain", domain_id)
+    domain = common.lookup(common.identity(request).domains, "domain", domain_id)
     return common.member(request, "domain", domain, "domains")
 
 
 async def create_domain(request: Request) -> Response:
     common.enforce("create_domain", common.scope(request).admin)
-    body = await common.body_member(request, "domain", {})
-    schema.validate(schema.DOMAIN_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "domain", schema.DOMAIN_CREATE, {})
     domain_id = body.get("explicit_domain_id")
     if domain_id is None:
         domain_id = new_id().replace("-", "")
@@ -77,13 +73,9 @@ def _is_hex_uuid(value: object) -> bool:
 async def update_domain(request: Request) -> Response:
     domain_id = request.path_params["domain_id"]
     common.enforce("update_domain", common.scope(request).admin)
-    body = await common.body_member(request, "domain", {})
-    schema.validate(schema.DOMAIN_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "domain", schema.DOMAIN_UPDATE, {})
     state = common.identity(request)
-    domain = state.domains.get(domain_id)
-    if domain is None:
-        raise common.not_found("domain", domain_id)
+    domain = common.lookup(state.domains, "domain", domain_id)
     common.check_immutable_update(domain, body, "domain")
     if "name" in body:
         name = body["name"].strip()
@@ -94,8 +86,7 @@ async def update_domain(request: Request) -> Response:
                 f"name: {name}",
             )
         body["name"] = name
-    domain.update({k: v for k, v in body.items() if k not in (*_FIXED, "options")})
-    common.merge_options(domain, body.get("options"))
+    common.apply_update(domain, body, _FIXED)
     return common.member(request, "domain", domain, "domains")
 
 
@@ -103,9 +94,7 @@ async def delete_domain(request: Request) -> Response:
     domain_id = request.path_params["domain_id"]
     common.enforce("delete_domain", common.scope(request).admin)
     state = common.identity(request)
-    domain = state.domains.get(domain_id)
-    if domain is None:
-        raise common.not_found("domain", domain_id)
+    domain = common.lookup(state.domains, "domain", domain_id)
     common.check_immutable_delete(domain, "domain")
     if domain["enabled"]:
         raise ApiError(403, "Cannot delete a domain that is enabled, please disable it first.")
@@ -130,9 +119,7 @@ def forget_user(state: IdentityState, user_id: str) -> None:
     """Delete a user with its role assignments, application credentials and tokens."""
     del state.users[user_id]
     state.assignments = {a for a in state.assignments if a[1] != user_id}
-    for credential in list(state.application_credentials.values()):
-        if credential["user_id"] == user_id:
-            del state.application_credentials[credential["id"]]
+    common.forget_application_credentials(state, user_id)
     state.revoke_tokens(user_id=user_id)
 
 

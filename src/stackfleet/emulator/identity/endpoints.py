@@ -19,28 +19,18 @@ from stackfleet.emulator.wire import Doc, new_id
 _FILTERS = ("interface", "service_id", "region_id")
 
 
-def _reader(request: Request) -> bool:
-    sc = common.scope(request)
-    return sc.admin or sc.system_reader
-
-
 async def list_endpoints(request: Request) -> Response:
-    common.enforce("list_endpoints", _reader(request))
+    common.enforce("list_endpoints", common.admin_or_system_reader(request))
     docs = common.filtered(request, common.identity(request).endpoints.values(), _FILTERS)
     return common.collection(request, "endpoints", docs)
 
 
 async def get_endpoint(request: Request) -> Response:
-    common.enforce("get_endpoint", _reader(request))
-    endpoint = _endpoint(common.identity(request), request.path_params["endpoint_id"])
+    common.enforce("get_endpoint", common.admin_or_system_reader(request))
+    endpoint = common.lookup(
+        common.identity(request).endpoints, "endpoint", request.path_params["endpoint_id"]
+    )
     return common.member(request, "endpoint", endpoint, "endpoints")
-
-
-def _endpoint(state: IdentityState, endpoint_id: str) -> Doc:
-    endpoint = state.endpoints.get(endpoint_id)
-    if endpoint is None:
-        raise common.not_found("endpoint", endpoint_id)
-    return endpoint
 
 
 def _legacy_region(state: IdentityState, body: Doc) -> None:
@@ -65,9 +55,7 @@ def _check_references(state: IdentityState, body: Doc) -> None:
 
 async def create_endpoint(request: Request) -> Response:
     common.enforce("create_endpoint", common.scope(request).admin)
-    body = await common.body_member(request, "endpoint")
-    schema.validate(schema.ENDPOINT_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "endpoint", schema.ENDPOINT_CREATE)
     state = common.identity(request)
     _legacy_region(state, body)
     _check_references(state, body)
@@ -79,16 +67,13 @@ async def create_endpoint(request: Request) -> Response:
 
 async def update_endpoint(request: Request) -> Response:
     common.enforce("update_endpoint", common.scope(request).admin)
-    body = await common.body_member(request, "endpoint")
-    schema.validate(schema.ENDPOINT_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "endpoint", schema.ENDPOINT_UPDATE)
     endpoint_id = request.path_params["endpoint_id"]
-    if "id" in body and body["id"] != endpoint_id:
-        raise ApiError(400, "Cannot change ID")
+    common.check_same_id(body, endpoint_id)
     state = common.identity(request)
     _legacy_region(state, body)
     _check_references(state, body)
-    endpoint = _endpoint(state, endpoint_id)
+    endpoint = common.lookup(state.endpoints, "endpoint", endpoint_id)
     endpoint.update(body)
     endpoint["region"] = endpoint["region_id"]
     return common.member(request, "endpoint", endpoint, "endpoints")
@@ -97,7 +82,7 @@ async def update_endpoint(request: Request) -> Response:
 async def delete_endpoint(request: Request) -> Response:
     common.enforce("delete_endpoint", common.scope(request).admin)
     state = common.identity(request)
-    endpoint = _endpoint(state, request.path_params["endpoint_id"])
+    endpoint = common.lookup(state.endpoints, "endpoint", request.path_params["endpoint_id"])
     del state.endpoints[endpoint["id"]]
     return common.no_content()
 

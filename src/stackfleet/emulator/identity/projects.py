@@ -85,9 +85,7 @@ async def get_project(request: Request) -> Response:
 async def create_project(request: Request) -> Response:
     sc = common.scope(request)
     common.enforce("create_project", sc.admin)
-    body = await common.body_member(request, "project", {})
-    schema.validate(schema.PROJECT_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "project", schema.PROJECT_CREATE, {})
     state = common.identity(request)
     domain_id = body.get("domain_id") or sc.domain_id or "default"
     parent_id = body.get("parent_id") or domain_id
@@ -164,15 +162,10 @@ def _check_unique_name(state: IdentityState, name: str, domain_id: str, project_
 async def update_project(request: Request) -> Response:
     project_id = request.path_params["project_id"]
     common.enforce("update_project", common.scope(request).admin)
-    body = await common.body_member(request, "project", {})
-    schema.validate(schema.PROJECT_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
-    if "id" in body and body["id"] != project_id:
-        raise ApiError(400, "Cannot change ID")
+    body = await common.validated_body(request, "project", schema.PROJECT_UPDATE, {})
+    common.check_same_id(body, project_id)
     state = common.identity(request)
-    project = state.projects.get(project_id)
-    if project is None:
-        raise common.not_found("project", project_id)
+    project = common.lookup(state.projects, "project", project_id)
     _check_update(state, project, body)
     if "name" in body:
         body["name"] = body["name"].strip()
@@ -214,9 +207,7 @@ async def delete_project(request: Request) -> Response:
     project_id = request.path_params["project_id"]
     common.enforce("delete_project", common.scope(request).admin)
     state = common.identity(request)
-    project = state.projects.get(project_id)
-    if project is None:
-        raise common.not_found("project", project_id)
+    project = common.lookup(state.projects, "project", project_id)
     common.check_immutable_delete(project, "project")
     if children(state, project_id):
         raise ApiError(

@@ -35,13 +35,19 @@ async def list_roles(request: Request) -> Response:
     return common.collection(request, "roles", docs)
 
 
-async def get_role(request: Request) -> Response:
+def _checked_role(request: Request, base: str, allowed: bool) -> Doc:
+    """The addressed role; Keystone checks the policy, which depends on the role, before its 404."""
     role_id = request.path_params["role_id"]
-    sc = common.scope(request)
     role = common.identity(request).roles.get(role_id)
-    common.enforce(_action("get", role), sc.admin or sc.system_reader)
+    common.enforce(_action(base, role), allowed)
     if role is None:
         raise common.not_found("role", role_id)
+    return role
+
+
+async def get_role(request: Request) -> Response:
+    sc = common.scope(request)
+    role = _checked_role(request, "get", sc.admin or sc.system_reader)
     return common.member(request, "role", role, "roles")
 
 
@@ -55,8 +61,7 @@ async def create_role(request: Request) -> Response:
     domain_id = body.get("domain_id")
     _check_unique_name(state, body["name"], domain_id, None, "domain_id" in body)
     doc = state.add_role(body["name"], domain_id)
-    doc.update({k: v for k, v in body.items() if k not in _FIXED})
-    common.merge_options(doc, body.get("options"))
+    common.apply_update(doc, body, _FIXED)
     return common.member(request, "role", doc, "roles", 201)
 
 
@@ -72,48 +77,32 @@ def _check_unique_name(
 async def update_role(request: Request) -> Response:
     role_id = request.path_params["role_id"]
     state = common.identity(request)
-    role = state.roles.get(role_id)
-    common.enforce(_action("update", role), common.scope(request).admin)
-    if role is None:
-        raise common.not_found("role", role_id)
-    body = await common.body_member(request, "role", {})
-    schema.validate(schema.ROLE_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
-    if "id" in body and body["id"] != role_id:
-        raise ApiError(400, "Cannot change ID")
+    role = _checked_role(request, "update", common.scope(request).admin)
+    body = await common.validated_body(request, "role", schema.ROLE_UPDATE, {})
+    common.check_same_id(body, role_id)
     common.check_immutable_update(role, body, "role")
     if "domain_id" in body and body["domain_id"] != role["domain_id"]:
         raise ApiError(400, "Update of `domain_id` is not allowed.")
     if "name" in body:
         _check_unique_name(state, body["name"], role["domain_id"], role_id, False)
-    role.update({k: v for k, v in body.items() if k not in _FIXED})
-    common.merge_options(role, body.get("options"))
+    common.apply_update(role, body, _FIXED)
     return common.member(request, "role", role, "roles")
 
 
 async def delete_role(request: Request) -> Response:
     role_id = request.path_params["role_id"]
     state = common.identity(request)
-    role = state.roles.get(role_id)
-    common.enforce(_action("delete", role), common.scope(request).admin)
-    if role is None:
-        raise common.not_found("role", role_id)
+    role = _checked_role(request, "delete", common.scope(request).admin)
     common.check_immutable_delete(role, "role")
     holders = {(user, target) for r, user, target in state.assignments if r == role_id}
     for user_id, target in holders:
         if target.startswith("project:"):
-            _forget_credentials(state, user_id, target.removeprefix("project:"))
+            common.forget_application_credentials(state, user_id, target.removeprefix("project:"))
     state.assignments = {a for a in state.assignments if a[0] != role_id}
     del state.roles[role_id]
     for user_id in {user for user, _ in holders}:
         state.refresh_tokens(user_id)
     return common.no_content()
-
-
-def _forget_credentials(state: IdentityState, user_id: str, project_id: str) -> None:
-    for credential in list(state.application_credentials.values()):
-        if credential["user_id"] == user_id and credential["project_id"] == project_id:
-            del state.application_credentials[credential["id"]]
 
 
 ROUTES = [

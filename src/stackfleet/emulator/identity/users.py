@@ -56,9 +56,7 @@ async def get_user(request: Request) -> Response:
 async def create_user(request: Request) -> Response:
     sc = common.scope(request)
     common.enforce("create_user", sc.admin)
-    body = await common.body_member(request, "user", {})
-    schema.validate(schema.USER_CREATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "user", schema.USER_CREATE, {})
     state = common.identity(request)
     _check_password(body.get("password"))
     domain_id = body.get("domain_id") or sc.domain_id or "default"
@@ -104,14 +102,9 @@ async def update_user(request: Request) -> Response:
     user_id = request.path_params["user_id"]
     common.enforce("update_user", common.scope(request).admin)
     state = common.identity(request)
-    user = state.users.get(user_id)
-    if user is None:
-        raise common.not_found("user", user_id)
-    body = await common.body_member(request, "user", {})
-    schema.validate(schema.USER_UPDATE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
-    if "id" in body and body["id"] != user_id:
-        raise ApiError(400, "Cannot change ID")
+    user = common.lookup(state.users, "user", user_id)
+    body = await common.validated_body(request, "user", schema.USER_UPDATE, {})
+    common.check_same_id(body, user_id)
     if "domain_id" in body and body["domain_id"] != user["domain_id"]:
         raise ApiError(400, "Cannot change Domain ID")
     _check_password(body.get("password"))
@@ -124,22 +117,15 @@ async def update_user(request: Request) -> Response:
     if body.get("password") is not None or body.get("enabled") is False:
         state.revoke_tokens(user_id=user_id)
     if body.get("enabled") is False:
-        _delete_application_credentials(state, user_id)
+        common.forget_application_credentials(state, user_id)
     return common.member(request, "user", user, "users")
-
-
-def _delete_application_credentials(state: IdentityState, user_id: str) -> None:
-    for credential in list(state.application_credentials.values()):
-        if credential["user_id"] == user_id:
-            del state.application_credentials[credential["id"]]
 
 
 async def delete_user(request: Request) -> Response:
     user_id = request.path_params["user_id"]
     common.enforce("delete_user", common.scope(request).admin)
     state = common.identity(request)
-    if user_id not in state.users:
-        raise common.not_found("user", user_id)
+    common.lookup(state.users, "user", user_id)
     forget_user(state, user_id)
     return common.no_content()
 
@@ -147,9 +133,7 @@ async def delete_user(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     """POST /v3/users/{user_id}/password: needs no token, only the original password."""
     user_id = request.path_params["user_id"]
-    body = await common.body_member(request, "user", {})
-    schema.validate(schema.PASSWORD_CHANGE, body)
-    assert isinstance(body, dict)  # noqa: S101 - guaranteed by the schema
+    body = await common.validated_body(request, "user", schema.PASSWORD_CHANGE, {})
     state = context.site(request).identity
     user = state.users.get(user_id)
     if (

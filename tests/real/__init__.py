@@ -1,0 +1,1 @@
+"""The real tier: the conformance suite run against real Zed sites and the emulator, compared."""
