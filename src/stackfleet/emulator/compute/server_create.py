@@ -34,14 +34,11 @@ from stackfleet.emulator.compute.server_request import BootRequest, parse, sanit
 from stackfleet.emulator.context import Caller
 from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.image import internal as images
+from stackfleet.emulator.network import internal as networks
 from stackfleet.emulator.wire import Doc, json_response, new_id, read_json
 
 if TYPE_CHECKING:
     from stackfleet.emulator.site import Site
-
-_LAZY_NETWORK = "network.internal is imported inside functions"
-"""Why: `site.py` imports `compute.state`, which runs this package's `__init__`; importing the
-network package from here at module level would re-enter `site.py` half-initialised."""
 
 
 _DEVICES = "abcdefghijklmnopqrstuvwxyz"
@@ -100,7 +97,6 @@ def _password() -> str:
 
 
 def _resolve(site: Site, caller: Caller, boot: BootRequest) -> _Resolved:
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
 
     project_id = str(caller.project_id)
     zone, host, node = _parse_zone(site, caller, boot)

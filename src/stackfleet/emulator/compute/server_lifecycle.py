@@ -23,14 +23,11 @@ from stackfleet.emulator.clock import isoformat
 from stackfleet.emulator.compute import instance_actions, scheduler
 from stackfleet.emulator.compute.server_access import host_id
 from stackfleet.emulator.errors import ApiError
+from stackfleet.emulator.network import internal as networks
 from stackfleet.emulator.wire import Doc
 
 if TYPE_CHECKING:
     from stackfleet.emulator.site import Site
-
-_LAZY_NETWORK = "network.internal is imported inside functions"
-"""Why: `site.py` imports `compute.state`, which runs this package's `__init__`; importing the
-network package from here at module level would re-enter `site.py` half-initialised."""
 
 
 NOSTATE, RUNNING, PAUSED, SHUTDOWN = 0, 1, 3, 4
@@ -104,8 +101,6 @@ def hypervisor_of(site: Site, server: Doc) -> Doc | None:
 
 def place(server_id: str, site: Site) -> None:
     """Timer: the scheduler picks a host, then the compute host plugs ports and volumes."""
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
-
     server = site.compute.servers.get(server_id)
     if server is None or server["_deleted"] or server["OS-EXT-STS:vm_state"] != "building":
         return
@@ -194,8 +189,6 @@ def _attach_boot_volumes(site: Site, server: Doc, host: str) -> None:
 
 def finish_build(server_id: str, site: Site) -> None:
     """Timer: the guest is up; ports go ACTIVE."""
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
-
     server = site.compute.servers.get(server_id)
     if server is None or server["_deleted"] or server["OS-EXT-STS:task_state"] != "spawning":
         return
@@ -253,8 +246,6 @@ def finish_task(
     server_id: str, task_state: str, vm_state: str, power_state: int, site: Site
 ) -> None:
     """Timer: the compute host finished `task_state`; the server rests in `vm_state`."""
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
-
     server = site.compute.servers.get(server_id)
     if server is None or server["_deleted"] or server["OS-EXT-STS:task_state"] != task_state:
         return
@@ -284,8 +275,6 @@ def start_delete(site: Site, server: Doc) -> None:
 
 def finish_delete(server_id: str, site: Site) -> None:
     """Timer: the compute host tore the server down; free everything it held."""
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
-
     server = site.compute.servers.get(server_id)
     if server is None or server["_deleted"]:
         return

@@ -21,14 +21,11 @@ from stackfleet.emulator.compute.body_checks import is_true
 from stackfleet.emulator.compute.policy_checks import forbidden
 from stackfleet.emulator.context import Caller
 from stackfleet.emulator.errors import ApiError
+from stackfleet.emulator.network import internal as networks
 from stackfleet.emulator.wire import Doc
 
 if TYPE_CHECKING:
     from stackfleet.emulator.site import Site
-
-_LAZY_NETWORK = "network.internal is imported inside functions"
-"""Why: `site.py` imports `compute.state`, which runs this package's `__init__`; importing the
-network package from here at module level would re-enter `site.py` half-initialised."""
 
 
 MAX_LIMIT = 1000
@@ -284,7 +281,6 @@ def _tag_checks(params: dict[str, str], version: tuple[int, int]) -> list[Callab
 
 
 def _matches_ip(site: Site, server: Doc, pattern: re.Pattern[str]) -> bool:
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
 
     addresses = networks.server_addresses(site, server["id"])
     return any(

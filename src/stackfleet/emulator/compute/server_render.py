@@ -11,14 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from stackfleet.emulator.network import internal as networks
 from stackfleet.emulator.wire import Doc
 
 if TYPE_CHECKING:
     from stackfleet.emulator.site import Site
-
-_LAZY_NETWORK = "network.internal is imported inside functions"
-"""Why: `site.py` imports `compute.state`, which runs this package's `__init__`; importing the
-network package from here at module level would re-enter `site.py` half-initialised."""
 
 
 _PROGRESS_STATUSES = frozenset(
@@ -94,8 +91,6 @@ def brief(view: View, server: Doc) -> Doc:
 
 def show(view: View, server: Doc, *, server_groups: bool = False, update: bool = False) -> Doc:
     """The detailed server, as GET /servers/{id} and GET /servers/detail render it."""
-    from stackfleet.emulator.network import internal as networks  # see _LAZY_NETWORK
-
     doc = {key: value for key, value in server.items() if not key.startswith("_")}
     server_id = server["id"]
     doc["links"] = links(view, server_id)
