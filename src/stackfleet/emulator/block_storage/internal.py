@@ -1,7 +1,7 @@
 """What other emulated services ask of Cinder: Nova's volume attach, detach and boot volumes.
 
 Real Nova calls Cinder over REST; here the compute package calls these functions in-process.
-Failures are worded as Nova words them to its own client (see docs interfaces.md), and every
+Failures are worded as Nova words them to its own client, and every
 check runs before anything changes, so a failed call leaves no half-made state.
 """
 

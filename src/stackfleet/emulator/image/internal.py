@@ -1,7 +1,7 @@
 """What the other emulated services ask of Glance, in-process instead of over REST.
 
-Callers: the compute servers helper (boot image checks, createImage snapshots) and the block
-storage helper (volumes from images, os-volume_upload_image). Errors are worded as the calling
+Callers: the compute server modules (boot image checks, createImage snapshots) and block
+storage (volumes from images, os-volume_upload_image). Errors are worded as the calling
 service words them to its own client; everything is validated before anything is created.
 Returned documents are the stored records: read them, never change them.
 """

@@ -1,6 +1,6 @@
 """What Nova asks of Neutron, in-process: validate, plug and unplug a server's ports.
 
-Called by the compute servers helper (see briefs/interfaces.md). Real Nova talks to Neutron over
+Called by the compute server modules. Real Nova talks to Neutron over
 REST as the user; these functions do what those calls amount to and raise `ApiError` worded as
 Nova words the failure to its own client (`nova.exception` messages, the status Nova's servers
 API maps them to). Validation happens before anything is created, and a failed plug leaves no
