@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SITES ?= 3
 
-.PHONY: help install demo test lint fmt bench clean
+.PHONY: help install demo test test-real lint fmt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,15 +25,23 @@ demo: install ## Start the emulator with seeded sites and show what to try
 test: install ## Run the test suite (unit, integration, conformance against the emulator)
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
+# Real tier: Debian's Zed packages, 2 sites on loopback (deploy/real_sites/README.md).
+REAL_STATE ?= /var/tmp/stackfleet-real
+test-real: install ## Conformance suite vs 2 real Zed sites and the emulator, side by side
+	STACKFLEET_REAL_STATE=$(REAL_STATE) $(PY) -m deploy.real_sites up --sites 2
+	$(PY) -m tests.real.driver --clouds-yaml $(REAL_STATE)/clouds.yaml --sites site1 site2 \
+		--out $(REAL_STATE)/junit
+	STACKFLEET_REAL_STATE=$(REAL_STATE) $(PY) -m deploy.real_sites memory --save
+
 lint: install ## ruff, ruff format --check, mypy --strict, import-linter
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench deploy
+	$(VENV)/bin/ruff format --check src tests bench deploy
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 fmt: install ## Format and autofix
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench deploy
+	$(VENV)/bin/ruff check --fix src tests bench deploy
 
 bench: install ## Run the benchmarks; results in bench/results/ and docs/performance.md
 	$(PY) -m bench.run

@@ -181,8 +181,13 @@ def test_service_disable_and_enable(admin: Connection) -> None:
         assert disabled.json()["service"]["status"] == "disabled"
         assert disabled.json()["service"]["disabled_reason"] == "conformance test"
     finally:
-        enabled = admin.compute.enable_service(compute)
-    assert enabled is not None
+        # An explicit PUT: openstacksdk's enable_service sends nothing when its (stale) copy of
+        # the service already says "enabled", which would leave a real cloud's compute disabled.
+        restored = _call(
+            admin, "PUT", f"/os-services/{compute.id}", "2.53", json={"status": "enabled"}
+        )
+    assert restored.status_code == 200
+    enabled = next(s for s in admin.compute.services() if s.id == compute.id)
     assert enabled.status == "enabled"
     assert enabled.disabled_reason is None
 

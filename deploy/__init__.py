@@ -1,0 +1,1 @@
+"""Deployment tooling: the real-OpenStack sites the real test tier runs against."""
