@@ -13,12 +13,45 @@ measured on the machine described under each section, by the code in `bench/`.
 """
 
 
+REAL_TIER = pathlib.Path(__file__).parent.parent / "deploy" / "real_sites" / "last-run.json"
+
+
 def render(results: pathlib.Path) -> str:
     parts = [HEADER]
     emulator = results / "emulator.json"
     if emulator.exists():
         parts.append(_emulator(json.loads(emulator.read_text())))
+    if REAL_TIER.exists():
+        parts.append(_real_tier(json.loads(REAL_TIER.read_text())))
     return "\n".join(parts)
+
+
+def _real_tier(run: dict[str, Any]) -> str:
+    sites = run["sites"]
+    steps = list(next(iter(sites.values())))
+    rows = "\n".join(
+        f"| {name} | " + " | ".join(f"{timing[step]:.1f} s" for step in steps) + " |"
+        for name, timing in sites.items()
+    )
+    after = run["memory_after_suite"]
+    rss = sum(p["rss_mib"] for p in after.values()) / 1024
+    pss = sum(p["pss_mib"] for p in after.values()) / 1024
+    return f"""
+## Real tier: {len(sites)} Debian Zed sites on loopback
+
+Measured {run["measured_at"]} on {run["cpus"]} CPUs by `deploy/real_sites` (`make test-real`;
+`deploy/real_sites/last-run.json` has every process). Package install {run["install_seconds"]:.0f} s
+(once per machine); private MariaDB {run["infra_seconds"]["mariadb"]:.1f} s and RabbitMQ
+{run["infra_seconds"]["rabbitmq"]:.1f} s; all sites {run["bringup_seconds"]:.0f} s
+(a rebuild of running sites, which includes stopping them).
+
+| site | {" | ".join(steps)} |
+| --- | {" | ".join("---" for _ in steps)} |
+{rows}
+
+Memory of all sites and the infra after the conformance suite: {rss:.2f} GiB RSS ({pss:.2f} GiB
+PSS).
+"""
 
 
 def _emulator(result: dict[str, Any]) -> str:

@@ -68,8 +68,8 @@ def test_volume_from_image_is_bootable(member: Connection, image: Image, name: s
         cinder(member).wait_for_delete(created, wait=WAIT, interval=0.2)
 
 
-def test_volume_from_missing_image_is_404(member: Connection, name: str) -> None:
-    with pytest.raises(exceptions.ResourceNotFound):
+def test_volume_from_missing_image_is_400(member: Connection, name: str) -> None:
+    with pytest.raises(exceptions.BadRequestException, match="Invalid image identifier"):
         cinder(member).create_volume(
             size=1, name=name, image_id="00000000-0000-0000-0000-000000000000"
         )

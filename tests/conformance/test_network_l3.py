@@ -87,7 +87,7 @@ def test_interface_by_subnet_uses_the_gateway_ip(
         member.network.add_interface_to_router(router, subnet=subnet.id)
     with pytest.raises(exceptions.ConflictException):
         member.network.delete_port(port)
-    with pytest.raises(exceptions.ConflictException, match="still has ports"):
+    with pytest.raises(exceptions.ConflictException, match="has ports still attached"):
         member.network.delete_router(router)
     member.network.remove_interface_from_router(router, subnet=subnet.id)
     assert member.network.find_port(info["port_id"]) is None

@@ -164,7 +164,7 @@ def _check_sizes(size: object, snapshot: Doc | None, source: Doc | None, backup:
 
 
 def _image(c: Ctx, image_ref: str) -> tuple[Doc, Path | None]:
-    """The image to copy, through the image service; Cinder's 404 when it is not visible."""
+    """The image to copy, through the image service; Cinder's 400 when it is not visible."""
     from stackfleet.emulator.image import internal as image_internal
 
     image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
@@ -175,7 +175,10 @@ def _image(c: Ctx, image_ref: str) -> tuple[Doc, Path | None]:
             raise ApiError(
                 400, f"Invalid input received: Image {image_id} is not active."
             ) from None
-        raise ApiError(404, f"Image {image_id} could not be found.") from None
+        # Cinder's API maps Glance's 404 to a 400 without naming the image.
+        raise ApiError(
+            400, "Invalid image identifier or unable to access requested image."
+        ) from None
     return image, image_internal.image_file(c.site, image_id)
 
 

@@ -252,8 +252,10 @@ async def delete_router(request: Request) -> Response:
     caller = context.caller(request)
     state = common.network_state(request)
     router = common.find(state.routers, "router", request.path_params["router_id"], caller)
-    if interfaces(state, router["id"]):
-        raise in_use("RouterInUse", f"Router {router['id']} still has ports")
+    attached = interfaces(state, router["id"])
+    if attached:
+        port_ids = ", ".join(p["id"] for p in attached)
+        raise in_use("RouterInUse", f"Router {router['id']} has ports still attached: {port_ids}")
     unplug_gateway(state, router)
     del state.routers[router["id"]]
     return Response(status_code=204)
