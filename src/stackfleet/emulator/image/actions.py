@@ -6,6 +6,8 @@ As `glance.api.v2.image_actions` and `glance.api.v2.image_tags` in Zed: owner or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,6 +19,10 @@ from stackfleet.emulator.image.images import viewer
 from stackfleet.emulator.image.rules import TAG_QUOTA
 from stackfleet.emulator.image.schemas import validate
 from stackfleet.emulator.image.state import is_mutable
+from stackfleet.emulator.wire import Doc
+
+if TYPE_CHECKING:
+    from stackfleet.emulator.site import Site
 
 
 async def deactivate(request: Request) -> Response:
@@ -40,9 +46,8 @@ def _switch(request: Request, source: str, target: str, verb: str) -> Response:
     return Response(status_code=204)
 
 
-async def add_tag(request: Request) -> Response:
-    tag = request.path_params["tag_value"]
-    validate({"tags": [tag]})
+def _taggable(request: Request, verb: str) -> tuple[Site, Doc]:
+    """The image whose tags the caller may `verb` ("update", "delete"), or Glance's 404/403."""
     site = context.site(request)
     who = viewer(request)
     image_id = request.path_params["image_id"]
@@ -50,7 +55,15 @@ async def add_tag(request: Request) -> Response:
     if image is None or not site.image.is_visible(image, who):
         raise error(404, f"Image {image_id} not found.")
     if not is_mutable(image, who):
-        raise error(403, f"Not allowed to update tags for image {image_id}.")
+        raise error(403, f"Not allowed to {verb} tags for image {image_id}.")
+    return site, image
+
+
+async def add_tag(request: Request) -> Response:
+    tag = request.path_params["tag_value"]
+    validate({"tags": [tag]})
+    site, image = _taggable(request, "update")
+    image_id = image["id"]
     if tag not in image["tags"]:
         if len(image["tags"]) + 1 > TAG_QUOTA:
             raise error(
@@ -66,14 +79,7 @@ async def add_tag(request: Request) -> Response:
 
 async def delete_tag(request: Request) -> Response:
     tag = request.path_params["tag_value"]
-    site = context.site(request)
-    who = viewer(request)
-    image_id = request.path_params["image_id"]
-    image = site.image.images.get(image_id)
-    if image is None or not site.image.is_visible(image, who):
-        raise error(404, f"Image {image_id} not found.")
-    if not is_mutable(image, who):
-        raise error(403, f"Not allowed to delete tags for image {image_id}.")
+    site, image = _taggable(request, "delete")
     if tag not in image["tags"]:
         raise error(404)
     image["tags"].remove(tag)
