@@ -7,6 +7,7 @@ the body in `server_render.py`. `compute/__init__.py` includes `ROUTES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -49,24 +50,24 @@ def _next_links(
 
 
 async def list_servers(request: Request) -> Response:
-    view = _view(request)
-    caller = context.caller(request)
-    page = server_query.page(server_query.select(request, view.site, caller, view.version), request)
-    body: Doc = {"servers": [server_render.brief(view, s) for s in page]}
-    links = _next_links(request, view, page, "servers")
-    if links:
-        body["servers_links"] = links
-    return json_response(body)
+    return _list(request, server_render.brief, "servers")
 
 
 async def list_servers_detail(request: Request) -> Response:
+    return _list(request, server_render.show, "servers/detail")
+
+
+def _list(
+    request: Request, render: Callable[[server_render.View, Doc], Doc], path: str
+) -> Response:
     view = _view(request)
     caller = context.caller(request)
     page = server_query.page(server_query.select(request, view.site, caller, view.version), request)
-    body: Doc = {"servers": [server_render.show(view, s) for s in page]}
-    links = _next_links(request, view, page, "servers/detail")
+    body: Doc = {"servers": [render(view, s) for s in page]}
+    links = _next_links(request, view, page, path)
     if links:
         body["servers_links"] = links
+    # Both renderers build documents from public keys only (see test_seed).
     return json_response(body, already_public=True)
 
 
