@@ -4,7 +4,7 @@
 subnet (member) and removes them, and the servers named after the test, afterwards;
 `group_ids_fixture` (`group_ids`) deletes the server groups a test records. `conftest.py`
 registers both for every conformance module. Test modules import `create_server` to boot and
-wait.
+wait, and `delete_server` to delete and wait until the server is gone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from openstack import exceptions
 from openstack.connection import Connection
+from openstack.utils import iterate_timeout
 
 TIMEOUT = 120
 """Generous enough for a real cloud; the emulator settles in well under a second."""
@@ -88,3 +90,17 @@ def wait_status(conn: Connection, server: Any, status: str) -> Any:
     """
     fresh = conn.compute.get_server(server.id)
     return conn.compute.wait_for_server(fresh, status=status, wait=TIMEOUT, interval=INTERVAL)
+
+
+def delete_server(conn: Connection, server: Any) -> None:
+    """Delete the server and wait until the API answers 404 for it.
+
+    openstacksdk's `wait_for_delete` also returns when the server shows status DELETED, which a
+    real Nova shows for a moment before the record goes.
+    """
+    conn.compute.delete_server(server)
+    for _ in iterate_timeout(TIMEOUT, f"server {server.id} was not deleted", wait=INTERVAL):
+        try:
+            conn.compute.get_server(server.id)
+        except exceptions.ResourceNotFound:
+            return

@@ -2,13 +2,16 @@
 
 openstacksdk types `conn.block_storage` and `conn.image` as unions of API versions; `cinder` and
 `glance` narrow them for mypy. `ready` and `delete_volume` are the waits the block-storage
-modules' fixtures and tests use, with timeouts generous enough for a real cloud.
+modules' fixtures and tests use, with timeouts generous enough for a real cloud; `error_text`
+reads an error body whatever format the service chose.
 """
 
 from __future__ import annotations
 
+import html
 from typing import TypeVar
 
+import requests
 from openstack.block_storage.v3._proxy import Proxy as BlockStorageProxy
 from openstack.block_storage.v3.volume import Volume
 from openstack.connection import Connection
@@ -35,6 +38,11 @@ def glance(conn: Connection) -> ImageProxy:
     proxy = conn.image
     assert isinstance(proxy, ImageProxy)
     return proxy
+
+
+def error_text(response: requests.Response) -> str:
+    """An error body's text, unescaped: Glance answers HTML unless asked for JSON (webob)."""
+    return html.unescape(response.text)
 
 
 def wait_ready(conn: Connection, resource: ResourceT, status: str = "available") -> ResourceT:

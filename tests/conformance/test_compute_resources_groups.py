@@ -107,7 +107,8 @@ def test_server_groups_are_per_project(
     admin_group = admin.compute.create_server_group(name=f"{name}-admin", policy="affinity")
     try:
         response = _call(member, "GET", f"/os-server-groups/{admin_group.id}", "2.64")
-        assert response.status_code == 403
+        assert response.status_code == 404
+        assert f"Instance group {admin_group.id} could not be found." in response.text
         assert admin_group.id not in {g.id for g in member.compute.server_groups(all_projects=True)}
     finally:
         admin.compute.delete_server_group(admin_group)

@@ -17,6 +17,7 @@ from tests.conformance.compute_boot import (
     TIMEOUT,
     Boot,
     create_server,
+    delete_server,
     wait_status,
 )
 
@@ -179,8 +180,7 @@ def test_changes_since_lists_changed_and_deleted_servers(member: Connection, boo
     assert list(member.compute.servers(name=mine, changes_since=later.isoformat())) == []
     changed = list(member.compute.servers(name=mine, changes_since=since))
     assert [s.id for s in changed] == [server.id]
-    member.compute.delete_server(server)
-    member.compute.wait_for_delete(server, wait=TIMEOUT, interval=INTERVAL)
+    delete_server(member, server)
     assert list(member.compute.servers(name=mine)) == []
     deleted = list(member.compute.servers(name=mine, changes_since=since))
     assert [(s.id, s.status) for s in deleted] == [(server.id, "DELETED")]

@@ -11,7 +11,7 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 
-from tests.conformance.compute_boot import TIMEOUT, Boot, create_server
+from tests.conformance.compute_boot import TIMEOUT, Boot, create_server, delete_server
 
 pytestmark = pytest.mark.conformance
 
@@ -39,10 +39,7 @@ def test_boot_show_and_delete(member: Connection, boot: Boot, name: str) -> None
     assert addresses[0]["addr"].startswith("10.77.0.")
     assert addresses[0]["OS-EXT-IPS:type"] == "fixed"
     assert {"name": "default"} in shown.security_groups
-    member.compute.delete_server(server)
-    member.compute.wait_for_delete(server, wait=TIMEOUT, interval=0.2)
-    with pytest.raises(exceptions.ResourceNotFound):
-        member.compute.get_server(server.id)
+    delete_server(member, server)
 
 
 def test_admin_sees_extended_attributes(

@@ -13,7 +13,7 @@ from openstack import exceptions
 from openstack.connection import Connection
 from openstack.image.v2.image import Image
 
-from tests.conformance.sdk_helpers import glance
+from tests.conformance.sdk_helpers import error_text, glance
 
 pytestmark = pytest.mark.conformance
 
@@ -106,10 +106,7 @@ def test_reupload_to_active_image_conflicts(member: Connection, make_image: Make
         headers={"Content-Type": "application/octet-stream"},
     )
     assert response.status_code == 409
-    assert (
-        "Image status transition from active to saving is not allowed"
-        in (response.json()["message"])
-    )
+    assert "Image status transition from active to saving is not allowed" in error_text(response)
     assert glance(member).download_image(image).content == DATA
 
 
@@ -124,7 +121,7 @@ def test_upload_without_formats_is_rejected(member: Connection, name: str) -> No
             headers={"Content-Type": "application/octet-stream"},
         )
         assert response.status_code == 400
-        assert "must be set prior to saving data" in response.json()["message"]
+        assert "must be set prior to saving data" in error_text(response)
         assert glance(member).get_image(image).status == "queued"
     finally:
         glance(member).delete_image(image)
@@ -159,7 +156,7 @@ def test_patch_errors(member: Connection, make_image: MakeImage) -> None:
     for body, status, message in cases:
         response = glance(member).patch(f"/images/{image.id}", json=body, headers=patch_type)
         assert response.status_code == status, body
-        assert message in response.json()["message"]
+        assert message in error_text(response)
     wrong_type = glance(member).patch(
         f"/images/{image.id}",
         json=[],
@@ -171,10 +168,11 @@ def test_patch_errors(member: Connection, make_image: MakeImage) -> None:
 
 def test_format_change_after_upload_is_forbidden(member: Connection, make_image: MakeImage) -> None:
     image = make_image(data=DATA)
-    with pytest.raises(
-        exceptions.ForbiddenException, match="can be only replaced for a queued image"
-    ):
-        glance(member).update_image(image, disk_format="qcow2")
+    body = [{"op": "replace", "path": "/disk_format", "value": "qcow2"}]
+    patch_type = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
+    response = glance(member).patch(f"/images/{image.id}", json=body, headers=patch_type)
+    assert response.status_code == 403
+    assert "can be only replaced for a queued image" in error_text(response)
 
 
 def test_tags(member: Connection, make_image: MakeImage) -> None:
@@ -206,7 +204,7 @@ def test_deactivate_queued_image_is_forbidden(member: Connection, make_image: Ma
     # openstacksdk's deactivate_image does not check the response, so look at it directly.
     response = glance(member).post(f"/images/{image.id}/actions/deactivate")
     assert response.status_code == 403
-    assert "Not allowed to deactivate image in status 'queued'" in response.json()["message"]
+    assert "Not allowed to deactivate image in status 'queued'" in error_text(response)
 
 
 def test_protected_image_cannot_be_deleted(member: Connection, make_image: MakeImage) -> None:
@@ -250,9 +248,11 @@ def test_non_owner_cannot_change_public_image(
     image = glance(admin).create_image(name=name, visibility="public", allow_duplicates=True)
     try:
         assert glance(member).get_image(image.id).visibility == "public"
-        with pytest.raises(exceptions.ForbiddenException, match="You do not own this image"):
+        # openstacksdk's PATCH accepts neither HTML nor JSON, so Glance answers plain text,
+        # which openstacksdk does not parse: the message is only "Forbidden".
+        with pytest.raises(exceptions.ForbiddenException, match="Forbidden"):
             glance(member).update_image(image.id, name="stolen")
-        with pytest.raises(exceptions.ForbiddenException):
+        with pytest.raises(exceptions.ForbiddenException, match="You do not own this image"):
             glance(member).delete_image(image.id)
     finally:
         glance(admin).delete_image(image)
@@ -291,7 +291,7 @@ def test_list_errors(member: Connection) -> None:
     for params, message in cases:
         response = glance(member).get("/images", params=params)
         assert response.status_code == 400, params
-        assert message in response.json()["message"]
+        assert message in error_text(response)
 
 
 def test_hidden_images_are_listed_only_on_request(
@@ -333,10 +333,10 @@ def test_import_into_active_image_conflicts(member: Connection, make_image: Make
     body = {"method": {"name": "glance-direct"}}
     response = glance(member).post(f"/images/{image.id}/import", json=body)
     assert response.status_code == 409
-    assert "Image with status active cannot be target for import" in response.json()["message"]
+    assert "Image with status active cannot be target for import" in error_text(response)
     unknown = glance(member).post(f"/images/{image.id}/import", json={"method": {"name": "ftp"}})
     assert unknown.status_code == 400
-    assert "Unknown import method name 'ftp'." in unknown.json()["message"]
+    assert "Unknown import method name 'ftp'." in error_text(unknown)
 
 
 def test_import_info(member: Connection) -> None:
@@ -360,11 +360,16 @@ def test_members_share_an_image(
 
 
 def _wait_active(conn: Connection, image_id: str) -> Image:
+    """Wait until the image is active and its import task has let go of it.
+
+    Glance shows `active` while the import task still holds the image (`os_glance_import_task`);
+    deleting it then can fail with a 500 on a real site.
+    """
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         image = glance(conn).get_image(image_id)
-        if image.status == "active":
+        if image.status == "active" and not image.properties.get("os_glance_import_task"):
             return image
-        assert image.status in ("uploading", "importing", "queued"), image.status
+        assert image.status in ("uploading", "importing", "queued", "active"), image.status
         time.sleep(0.05)  # noqa: TID251 - polling a real cloud's clock
     raise AssertionError(f"image {image_id} did not become active")

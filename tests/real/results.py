@@ -81,3 +81,21 @@ def summary(runs: dict[str, Outcomes], counts: dict[str, int], reference: str) -
         f"{counts.get('differ', 0)} differ between a real site and the {reference}; "
         f"{counts.get('real_sites_disagree', 0)} differ between the real sites."
     )
+
+
+def unexplained(runs: dict[str, Outcomes], reference: str, explained: dict[str, str]) -> list[str]:
+    """What the real tier must fail on: the reference not passing a test, or a real site's
+    result differing from the reference's on a test that `explained` does not list.
+    """
+    problems = []
+    for test, result in sorted(runs[reference].items()):
+        if result != "pass":
+            problems.append(f"{test}: {result} on the {reference}")
+    for label, outcomes in runs.items():
+        if label == reference:
+            continue
+        for test in sorted(set(outcomes) | set(runs[reference])):
+            result = outcomes.get(test, "missing")
+            if result != runs[reference].get(test, "missing") and test not in explained:
+                problems.append(f"{test}: {result} on {label}, unexplained")
+    return problems

@@ -43,3 +43,18 @@ def test_table_marks_differences_from_the_reference() -> None:
     line = results.summary(runs, counts, "emulator")
     assert "2 differ between a real site and the emulator" in line
     assert "1 differ between the real sites" in line
+
+
+def test_unexplained_differences_and_reference_failures_are_problems() -> None:
+    runs = {
+        "site1": {"t::a": "fail", "t::b": "fail", "t::c": "pass"},
+        "emulator": {"t::a": "pass", "t::b": "pass", "t::c": "error"},
+    }
+    problems = results.unexplained(runs, "emulator", {"t::a": "fake driver"})
+    assert problems == [
+        "t::c: error on the emulator",
+        "t::b: fail on site1, unexplained",
+        "t::c: pass on site1, unexplained",
+    ]
+    agreed = {"site1": {"t::a": "pass"}, "emulator": {"t::a": "pass"}}
+    assert results.unexplained(agreed, "emulator", {"t::a": "fake driver"}) == []

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 
 import anyio
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stackfleet.emulator import block_storage, compute, identity, image, network
-from stackfleet.emulator.errors import ApiError, render_keystone_error, unauthorized
+from stackfleet.emulator.errors import ApiError, unauthorized
 from stackfleet.emulator.service import Microversions, Service
 from stackfleet.emulator.site import Emulator, Site
 from stackfleet.emulator.wire import BodyError, json_response, parse_microversion
@@ -67,7 +68,7 @@ class _Dispatcher:
         site.run_due()
         fault = await _injected_fault(site, service.service)
         if fault is not None:
-            await service.service.render_error(fault)(scope, receive, send)
+            await service.service.render_error(fault, Headers(scope=scope))(scope, receive, send)
             return
         scope["emulator.site"] = site
         prefix = f"/{site_name}/{service_name}"
@@ -128,7 +129,7 @@ class _ServiceApp:
             caller = site.identity.validate(request.headers.get("x-auth-token"), site.clock)
             if caller is None:
                 error = unauthorized(site.service_url("identity") + "/v3")
-                response = render_keystone_error(error)
+                response = self.service.render_unauthorized(error, request.headers)
                 response.headers.update(headers)
                 await response(scope, receive, send)
                 return
@@ -143,26 +144,27 @@ class _ServiceApp:
             f"Version {asked} is not supported by the API. "
             f"Minimum is {versions.minimum} and maximum is {versions.maximum}."
         )
-        response = self.service.render_error(ApiError(406, message, kind="computeFault"))
+        error = ApiError(406, message, kind="computeFault")
+        response = self.service.render_error(error, request.headers)
         response.headers.update(headers)
         return response
 
-    def _render_api_error(self, _: Request, exc: Exception) -> Response:
+    def _render_api_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)  # noqa: S101 - Starlette's handler signature is untyped
-        return self.service.render_error(exc)
+        return self.service.render_error(exc, request.headers)
 
-    def _render_body_error(self, _: Request, exc: Exception) -> Response:
+    def _render_body_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BodyError)  # noqa: S101
-        return self.service.render_error(ApiError(exc.status, exc.message))
+        return self.service.render_error(ApiError(exc.status, exc.message), request.headers)
 
-    def _render_http_error(self, _: Request, exc: Exception) -> Response:
+    def _render_http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)  # noqa: S101
         message = "The resource could not be found." if exc.status_code == 404 else exc.detail
-        return self.service.render_error(ApiError(exc.status_code, message))
+        return self.service.render_error(ApiError(exc.status_code, message), request.headers)
 
     def _render_crash(self, request: Request, exc: Exception) -> Response:
         message = f"Unexpected emulator error handling {request.method} {request.url.path}: {exc!r}"
-        return self.service.render_error(ApiError(500, message))
+        return self.service.render_error(ApiError(500, message), request.headers)
 
 
 def _version_headers(versions: Microversions, version: tuple[int, int] | None) -> dict[str, str]:

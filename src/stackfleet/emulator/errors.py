@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
+from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from stackfleet.emulator.wire import json_response
@@ -45,7 +46,8 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-ErrorRenderer = Callable[[ApiError], Response]
+ErrorRenderer = Callable[[ApiError, Headers], Response]
+"""(error, request headers) → response; Glance negotiates the body format from `Accept`."""
 
 _NOVA_FAULT_NAMES = {
     400: "badRequest",
@@ -62,7 +64,7 @@ _NOVA_FAULT_NAMES = {
 }
 
 
-def render_fault(error: ApiError) -> Response:
+def render_fault(error: ApiError, _: Headers | None = None) -> Response:
     """Render an error as Nova and Cinder do (`nova.api.openstack.wsgi.Fault`)."""
     name = error.kind or _NOVA_FAULT_NAMES.get(error.status, "computeFault")
     body: dict[str, object] = {"code": error.status, "message": error.message}
@@ -71,7 +73,7 @@ def render_fault(error: ApiError) -> Response:
     return json_response({name: body}, error.status, error.headers)
 
 
-def render_keystone_error(error: ApiError) -> Response:
+def render_keystone_error(error: ApiError, _: Headers | None = None) -> Response:
     """Render an error as Keystone and keystonemiddleware do."""
     title = error.kind or HTTPStatus(error.status).phrase
     body = {"error": {"code": error.status, "message": error.message, "title": title}}

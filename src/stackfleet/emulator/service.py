@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
 
-from stackfleet.emulator.errors import ErrorRenderer
+from stackfleet.emulator.errors import ErrorRenderer, render_keystone_error
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,5 @@ class Service:
     is_public: Callable[[str, str], bool]
     """(method, path relative to the service) → whether the request needs no token."""
     microversions: Microversions | None = None
+    render_unauthorized: ErrorRenderer = render_keystone_error
+    """The 401 for a missing or bad token: keystonemiddleware's unless the service decides."""

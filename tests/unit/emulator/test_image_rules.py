@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from starlette.datastructures import Headers
 
 from stackfleet.emulator.errors import ApiError
 from stackfleet.emulator.image import faults, records, schemas, store
@@ -26,15 +27,38 @@ def test_custom_properties_must_be_strings() -> None:
     schemas.validate({"name": None, "min_ram": 0, "protected": True, "tags": ["ok"]})
 
 
-def test_webob_error_body() -> None:
-    response = faults.render_error(faults.error(404, "No image found with ID x"))
+JSON = Headers({"accept": "application/json"})
+
+
+def test_webob_error_body_as_json() -> None:
+    response = faults.render_error(faults.error(404, "No image found with ID x"), JSON)
     assert orjson.loads(response.body) == {
         "message": "No image found with ID x<br /><br />\n\n\n",
         "code": "404 Not Found",
         "title": "Not Found",
     }
-    detailed = orjson.loads(faults.render_error(faults.detailed(416, "Bad.")).body)
+    detailed = orjson.loads(faults.render_error(faults.detailed(416, "Bad."), JSON).body)
     assert detailed["message"] == "The Range requested is not available.<br /><br />\nBad.\n\n"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/html", "application/json;q=0.5, */*"])
+def test_webob_error_body_as_html_escapes_the_message(accept: str | None) -> None:
+    headers = Headers({"accept": accept} if accept else {})
+    response = faults.render_error(faults.error(409, "Image 'x' <busy>"), headers)
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert bytes(response.body).decode() == (
+        "<html>\n <head>\n  <title>409 Conflict</title>\n </head>\n <body>\n"
+        "  <h1>409 Conflict</h1>\n  Image &#x27;x&#x27; &lt;busy&gt;<br /><br />\n\n\n\n"
+        " </body>\n</html>"
+    )
+
+
+def test_webob_error_body_negotiation() -> None:
+    error = faults.error(401)
+    plain = faults.render_error(error, Headers({"accept": "text/plain"}))
+    assert bytes(plain.body).decode() == f"401 Unauthorized\n\n{faults.EXPLANATIONS[401]}\n\n   "
+    json_first = Headers({"accept": "text/html;q=0.1, application/*"})
+    assert faults.render_error(error, json_first).headers["content-type"] == "application/json"
 
 
 def test_status_transitions() -> None:

@@ -107,23 +107,24 @@ def group_view(site: Site, group: Doc, version: tuple[int, int]) -> Doc:
     return view
 
 
-def _find(request: Request, action: str) -> tuple[Site, Doc]:
+def _find(request: Request) -> tuple[Site, Doc]:
     site = context.site(request)
     group_id = request.path_params["group_id"]
     group = site.compute.server_groups.get(group_id)
-    if group is None:
+    caller = context.caller(request)
+    # Nova's API database query filters other projects' groups out for non-admins: a 404.
+    if group is None or not (caller.is_admin or caller.project_id == group["project_id"]):
         raise ApiError(404, f"Instance group {group_id} could not be found.")
-    require_admin_or_owner(context.caller(request), group["project_id"], _POLICY % action)
     return site, group
 
 
 async def show_server_group(request: Request) -> Response:
-    site, group = _find(request, "show")
+    site, group = _find(request)
     return json_response({"server_group": group_view(site, group, context.microversion(request))})
 
 
 async def delete_server_group(request: Request) -> Response:
-    site, group = _find(request, "delete")
+    site, group = _find(request)
     del site.compute.server_groups[group["id"]]
     return Response(status_code=204)
 

@@ -121,6 +121,7 @@ def forget_user(state: IdentityState, user_id: str) -> None:
     state.assignments = {a for a in state.assignments if a[1] != user_id}
     common.forget_application_credentials(state, user_id)
     state.revoke_tokens(user_id=user_id)
+    state.user_revoked_at.pop(user_id, None)
 
 
 ROUTES = [

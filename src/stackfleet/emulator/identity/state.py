@@ -91,6 +91,8 @@ class IdentityState:
     tokens: dict[str, Token] = field(default_factory=dict)
     revoked_before: dt.datetime | None = None
     """Tokens issued before this moment are invalid (the "expire all tokens" fault)."""
+    user_revoked_at: dict[str, dt.datetime] = field(default_factory=dict)
+    """When each user's tokens were last revoked (a password change or a disable)."""
 
     @classmethod
     def create(cls, site: Site) -> IdentityState:
@@ -296,12 +298,25 @@ class IdentityState:
             ):
                 del self.tokens[token.id]
 
+    def revoke_user_tokens(self, user_id: str, now: dt.datetime) -> None:
+        """A revocation event for the user's tokens, as a password change or disable makes.
+
+        Keystone compares the event with a token's Fernet timestamp, which has whole seconds: a
+        token issued in the same second as the event, even just after it, is revoked too.
+        """
+        self.revoke_tokens(user_id=user_id)
+        self.user_revoked_at[user_id] = now
+
     def live_token(self, token_id: str | None, clock: Clock) -> Token | None:
         token = self.tokens.get(token_id) if token_id else None
         if token is None:
             return None
-        if token.expires_at <= clock.now() or (
-            self.revoked_before is not None and token.issued_at <= self.revoked_before
+        user_revoked_at = self.user_revoked_at.get(token.user_id)
+        issued_second = token.issued_at.replace(microsecond=0)
+        if (
+            token.expires_at <= clock.now()
+            or (self.revoked_before is not None and token.issued_at <= self.revoked_before)
+            or (user_revoked_at is not None and issued_second <= user_revoked_at)
         ):
             del self.tokens[token.id]
             return None

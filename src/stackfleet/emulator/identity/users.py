@@ -115,7 +115,7 @@ async def update_user(request: Request) -> Response:
     if "password" in body:
         user["_password"] = hash_secret(body["password"]) if body["password"] else None
     if body.get("password") is not None or body.get("enabled") is False:
-        state.revoke_tokens(user_id=user_id)
+        state.revoke_user_tokens(user_id, context.site(request).clock.now())
     if body.get("enabled") is False:
         common.forget_application_credentials(state, user_id)
     return common.member(request, "user", user, "users")
@@ -144,7 +144,7 @@ async def change_password(request: Request) -> Response:
         raise ApiError(401, AUTH_FAILED)
     _check_password(body["password"])
     user["_password"] = hash_secret(body["password"])
-    state.revoke_tokens(user_id=user_id)
+    state.revoke_user_tokens(user_id, context.site(request).clock.now())
     return common.no_content()
 
 

@@ -29,4 +29,5 @@ SERVICE = Service(
     ],
     render_error=render_error,
     is_public=versions.is_public,
+    render_unauthorized=render_error,  # Glance runs authtoken with delay_auth_decision = true
 )

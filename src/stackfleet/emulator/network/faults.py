@@ -8,6 +8,7 @@ word each error exactly as neutron / neutron-lib (Zed) do. Every network module 
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from stackfleet.emulator.errors import ApiError
@@ -38,7 +39,7 @@ NOT_FOUND = {
 """Resource → (Neutron exception type, message) for a missing or invisible resource."""
 
 
-def render_neutron_error(error: ApiError) -> Response:
+def render_neutron_error(error: ApiError, _: Headers | None = None) -> Response:
     """Render an error as Neutron's fault wrapper does (`convert_exception_to_http_exc`)."""
     kind = error.kind or _WEBOB_TYPES.get(error.status, "HTTPError")
     if error.status >= 500 and error.kind is None and error.status != 503:
