@@ -19,8 +19,8 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed ## Create .venv with every dependency, from uv.lock
 
-demo: install ## Start the emulator with seeded sites and show what to try
-	$(VENV)/bin/stackfleet emulator up --sites $(SITES) --seed demo --clouds-yaml clouds.yaml
+demo: install ## Emulated sites + the control plane over them (API on :8600); shows what to try
+	$(VENV)/bin/stackfleet demo --sites $(SITES)
 
 test: install ## Run the test suite (unit, integration, conformance against the emulator)
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -21,6 +21,9 @@ def render(results: pathlib.Path) -> str:
     emulator = results / "emulator.json"
     if emulator.exists():
         parts.append(_emulator(json.loads(emulator.read_text())))
+    inventory = results / "inventory.json"
+    if inventory.exists():
+        parts.append(_inventory(json.loads(inventory.read_text())))
     if REAL_TIER.exists():
         parts.append(_real_tier(json.loads(REAL_TIER.read_text())))
     return "\n".join(parts)
@@ -104,3 +107,49 @@ def _load_row(client: str, load: dict[str, float]) -> str:
         f"{100 * load['emulator_cpu_share']:.0f}% of a core",
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _inventory(result: dict[str, Any]) -> str:
+    f = result["figures"]
+    m = result["machine"]
+    ours, floor, serial, api = f["controller"], f["floor"], f["serial"], f["api"]
+    full, incremental = ours["full"], ours["incremental"]
+    serial_total = serial["extrapolated_wall_s"]
+    search = api["search"]
+    vs_floor = full["wall_s"] / floor["wall_s"]
+    scale = f["sites"] / serial["sites"]
+    return f"""
+## Control plane: inventory of {f["sites"]} emulated sites
+
+Measured {result["measured_at"]} on {m["cpus"]} CPUs, {m["memory_gib"]} GiB (`bench/inventory.py`;
+each phase in its own process against one emulator with {f["sites"]} demo-seeded sites; requests
+counted by the emulator). Concurrency {f["concurrency"]} for Stackfleet and the floor.
+
+| full inventory refresh | wall | requests | rows | vs floor |
+| --- | --- | --- | --- | --- |
+| Stackfleet (`InventoryService.refresh`) | {full["wall_s"]:.1f} s | {full["requests"]} \
+| {full["rows"]} | {vs_floor:.2f}x |
+| floor: openstacksdk, thread pool, warm long-lived connections | {floor["wall_s"]:.1f} s \
+| {floor["requests"]} | {floor["rows"]} | 1.00x |
+| serial loop as OpenStackInventory ({serial["sites"]} sites measured, x{scale:.0f}) \
+| {serial_total:.0f} s | {serial["requests"]} per {serial["sites"]} sites | {serial["rows"]} \
+| {serial_total / floor["wall_s"]:.1f}x |
+
+| figure | goal | measured |
+| --- | --- | --- |
+| full refresh vs the floor | ≤ 1.25x | {vs_floor:.2f}x |
+| full refresh vs the serial loop | ≥ 20x faster | {serial_total / full["wall_s"]:.0f}x |
+| incremental refresh after {ours["servers_changed"]} servers changed (1%) | ≥ 5x fewer \
+requests and time | {incremental["requests"]} requests in {incremental["wall_s"]:.1f} s \
+({full["requests"] / max(incremental["requests"], 1):.1f}x fewer requests, \
+{full["wall_s"] / incremental["wall_s"]:.1f}x less time) |
+| search p95 through the API ({search["servers"]} servers, {search["queries"]} queries) \
+| ≤ 100 ms | {search["p95_ms"]:.1f} ms (p50 {search["p50_ms"]:.1f} ms) |
+| controller RSS, {f["sites"]} sites registered and inventoried | ≤ 1 GB \
+| {ours["rss_mib"]:.0f} MiB (peak {ours["peak_rss_mib"]:.0f} MiB); `stackfleet serve` \
+{api["serve_rss_mib"]:.0f} MiB |
+| detection: `site down` → offline, probe interval 10 s | ≤ 20 s | {api["detection_s"]:.1f} s |
+
+Registering the {f["sites"]} sites (discovery of each: token, catalog, versions, capacity) took
+{ours["register_s"]:.1f} s at concurrency {f["concurrency"]}.
+"""

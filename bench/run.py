@@ -13,7 +13,7 @@ import pathlib
 import platform
 import sys
 
-from bench import emulator, report
+from bench import emulator, inventory, report
 
 RESULTS = pathlib.Path(__file__).parent / "results"
 DOC = pathlib.Path(__file__).parent.parent / "docs" / "performance.md"
@@ -33,18 +33,24 @@ def machine() -> dict[str, object]:
     }
 
 
+BENCHMARKS = {"emulator": emulator.run, "inventory": inventory.run}
+
+
 def main() -> None:
+    """`python -m bench.run [SITES] [NAME ...]`: every benchmark, or the named ones."""
     RESULTS.mkdir(exist_ok=True)
     sites = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    figures = emulator.run(sites)
-    result = {
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "figures": figures,
-    }
-    (RESULTS / "emulator.json").write_text(json.dumps(result, indent=2) + "\n")
-    DOC.write_text(report.render(RESULTS))
-    print(json.dumps(result, indent=2))
+    names = sys.argv[2:] or list(BENCHMARKS)
+    for name in names:
+        figures = BENCHMARKS[name](sites)
+        result = {
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "figures": figures,
+        }
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        DOC.write_text(report.render(RESULTS))
+        print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

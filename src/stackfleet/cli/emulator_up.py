@@ -114,12 +114,12 @@ def _up(options: _Options) -> None:
         emulator = Emulator(url, data, admin_token=secrets.token_urlsafe(24))
         restored = _restore(emulator, state_path)
         if not restored:
-            _create_sites(emulator, options.sites, options.boot_seconds, options.seed)
-        _write_clouds_yaml(clouds_path, emulator)
-        runtime = _write_runtime(data, emulator, clouds_path)
+            create_sites(emulator, options.sites, options.boot_seconds, options.seed)
+        write_clouds_yaml(clouds_path, emulator)
+        runtime = write_runtime(data, emulator, clouds_path)
         _banner(emulator, clouds_path, runtime, state_path, restored)
         admin = create_admin_app(
-            emulator, state_path, on_sites_changed=lambda e: _write_clouds_yaml(clouds_path, e)
+            emulator, state_path, on_sites_changed=lambda e: write_clouds_yaml(clouds_path, e)
         )
         _serve_until_stopped(emulator, sock, admin, state_path)
     with contextlib.suppress(OSError):
@@ -174,7 +174,7 @@ def _restore(emulator: Emulator, state: pathlib.Path | None) -> list[Site]:
         _fail(f"{exc}; move it away to start afresh")
 
 
-def _create_sites(
+def create_sites(
     emulator: Emulator, count: int, boot_seconds: float | None, seed: str | None
 ) -> None:
     names = [f"site{index}" for index in range(1, count + 1)]
@@ -190,13 +190,13 @@ def _create_sites(
         seed_sites(emulator, names, seed, progress=lambda: progress.advance(task))
 
 
-def _write_clouds_yaml(path: pathlib.Path, emulator: Emulator) -> None:
+def write_clouds_yaml(path: pathlib.Path, emulator: Emulator) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(clouds_config(list(emulator.sites.values())), sort_keys=False)
     _write_private(path, text)
 
 
-def _write_runtime(data: pathlib.Path, emulator: Emulator, clouds: pathlib.Path) -> pathlib.Path:
+def write_runtime(data: pathlib.Path, emulator: Emulator, clouds: pathlib.Path) -> pathlib.Path:
     data.mkdir(parents=True, exist_ok=True)
     path = data / RUNTIME_FILE
     runtime = {

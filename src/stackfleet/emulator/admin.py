@@ -86,6 +86,7 @@ def site_doc(site: Site) -> dict[str, Any]:
         "boot_seconds": site.configured_boot_seconds,
         "faults": faults_doc(site.faults),
         "counts": _counts(site),
+        "requests_served": site.requests_served,
     }
 
 

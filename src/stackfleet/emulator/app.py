@@ -65,6 +65,10 @@ class _Dispatcher:
             body = {"error": {"code": 404, "message": f"No {what} here.", "title": "Not Found"}}
             await json_response(body, 404)(scope, receive, send)
             return
+        site.requests_served += 1
+        for name, value in scope["headers"]:
+            if name == b"x-openstack-request-id":
+                site.global_request_ids.append(value.decode("latin-1"))
         site.run_due()
         fault = await _injected_fault(site, service.service)
         if fault is not None:

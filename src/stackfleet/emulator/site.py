@@ -8,6 +8,7 @@ when a later request reaches the site, so a thousand idle sites cost no backgrou
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import pathlib
@@ -102,6 +103,10 @@ class Site:
         self.url = f"{base_url}/{config.name}"
         self.data_dir = data_dir / config.name
         self.faults = Faults()
+        self.requests_served = 0
+        """Requests that reached this site (faulted ones included): benchmarks count calls."""
+        self.global_request_ids: collections.deque[str] = collections.deque(maxlen=100)
+        """The latest `X-OpenStack-Request-ID`s clients sent, as a real service logs them."""
         self.configured_boot_seconds = config.boot_seconds
         self.timers: list[Timer] = []
         self._seq = itertools.count()

@@ -1,0 +1,124 @@
+"""The background loops of `stackfleet serve`: health probes and inventory refreshes.
+
+Each site has its own schedule, so a slow or hanging site never delays the others: a dispatcher
+thread hands every site that is due to a bounded thread pool, and skips a site whose previous run
+is still going. Probes run every `probe_interval`; refreshes are incremental every
+`incremental_interval` and full every `refresh_interval`, and skip sites that are offline or
+refuse our credentials (their rows stay, shown stale). Built by server.py; read by the API's
+metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from stackfleet.bootstrap import Services
+from stackfleet.inventory.models import RefreshResult
+from stackfleet.kernel.ids import SiteId
+from stackfleet.kernel.tracing import request_id
+from stackfleet.sites.models import Site, SiteStatus
+
+log = logging.getLogger(__name__)
+
+TICK = 0.25
+"""Seconds between looks at which sites are due."""
+
+UNREFRESHABLE = frozenset({SiteStatus.OFFLINE, SiteStatus.AUTH_FAILED})
+
+
+class _Schedule:
+    """Per-site due times for one kind of work, and which sites are running now."""
+
+    def __init__(self, name: str, pool: ThreadPoolExecutor, work: Callable[[Site], None]) -> None:
+        self.name = name
+        self.pool = pool
+        self.work = work
+        self.due: dict[SiteId, float] = {}
+        self.running: set[SiteId] = set()
+        self.lock = threading.Lock()
+
+    def dispatch(self, site: Site, now: float, interval: float) -> None:
+        """Start `work(site)` if it is due and not already running; schedule the next run."""
+        with self.lock:
+            if site.id in self.running or self.due.get(site.id, 0.0) > now:
+                return
+            self.running.add(site.id)
+            self.due[site.id] = now + interval
+        self.pool.submit(self._run, site)
+
+    def _run(self, site: Site) -> None:
+        try:
+            with request_id():
+                self.work(site)
+        except Exception:
+            log.exception("%s of site %s failed", self.name, site.name)
+        finally:
+            with self.lock:
+                self.running.discard(site.id)
+
+
+class Workers:
+    """Probe and refresh every registered site on its own schedule, until stopped."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last_refresh: dict[SiteId, RefreshResult] = {}
+        self._last_full: dict[SiteId, float] = {}
+        self._stop = threading.Event()
+        limit = services.settings.concurrency
+        self._probes = _Schedule("probe", ThreadPoolExecutor(limit, "probe"), self._probe)
+        self._refreshes = _Schedule("refresh", ThreadPoolExecutor(limit, "refresh"), self._refresh)
+        self._thread = threading.Thread(target=self._loop, name="workers", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop dispatching and wait for the runs in progress."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        for schedule in (self._probes, self._refreshes):
+            schedule.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _loop(self) -> None:
+        clock = self.services.clock
+        settings = self.services.settings
+        while not self._stop.is_set():
+            now = clock.monotonic()
+            try:
+                sites = self.services.sites.list()
+            except Exception:
+                log.exception("cannot list sites")
+                sites = []
+            for site in sites:
+                self._probes.dispatch(site, now, settings.probe_interval)
+                if site.health.status not in UNREFRESHABLE:
+                    self._refreshes.dispatch(site, now, settings.incremental_interval)
+            self._forget_removed({site.id for site in sites})
+            clock.wait(TICK, self._stop)
+
+    def _probe(self, site: Site) -> None:
+        self.services.sites.probe(site)
+
+    def _refresh(self, site: Site) -> None:
+        clock = self.services.clock
+        last_full = self._last_full.get(site.id)
+        full = last_full is None or clock.monotonic() - last_full >= (
+            self.services.settings.refresh_interval
+        )
+        result = self.services.inventory.refresh_site(site, full=full)
+        if full and result.error is None:
+            self._last_full[site.id] = clock.monotonic()
+        self.last_refresh[site.id] = result
+
+    def _forget_removed(self, present: set[SiteId]) -> None:
+        for schedule in (self._probes, self._refreshes):
+            with schedule.lock:
+                for site_id in set(schedule.due) - present:
+                    del schedule.due[site_id]
+        for site_id in set(self.last_refresh) - present:
+            self.last_refresh.pop(site_id, None)
