@@ -123,7 +123,9 @@ def _inventory(result: dict[str, Any]) -> str:
 
 Measured {result["measured_at"]} on {m["cpus"]} CPUs, {m["memory_gib"]} GiB (`bench/inventory.py`;
 each phase in its own process against one emulator with {f["sites"]} demo-seeded sites; requests
-counted by the emulator). Concurrency {f["concurrency"]} for Stackfleet and the floor.
+counted by the emulator). Every request to a site waits {f["latency_ms"]} ms in the emulator, as
+across a WAN (on bare loopback a serial loop is bound by client CPU, which no real fleet is).
+Concurrency {f["concurrency"]} for Stackfleet and the floor.
 
 | full inventory refresh | wall | requests | rows | vs floor |
 | --- | --- | --- | --- | --- |

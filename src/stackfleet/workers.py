@@ -3,8 +3,9 @@
 Each site has its own schedule, so a slow or hanging site never delays the others: a dispatcher
 thread hands every site that is due to a bounded thread pool, and skips a site whose previous run
 is still going. Probes run every `probe_interval`; refreshes are incremental every
-`incremental_interval` and full every `refresh_interval`, and skip sites that are offline or
-refuse our credentials (their rows stay, shown stale). Built by server.py; read by the API's
+`incremental_interval` and full every `refresh_interval` (which also rediscovers the site's
+versions and capacity), and skip sites that are offline or refuse our credentials (their rows
+stay, shown stale). Built by server.py; read by the API's
 metrics.
 """
 
@@ -113,12 +114,17 @@ class Workers:
         result = self.services.inventory.refresh_site(site, full=full)
         if full and result.error is None:
             self._last_full[site.id] = clock.monotonic()
+            # Versions and capacity change slowly: re-read them with every full refresh.
+            self.services.sites.rediscover(site)
         self.last_refresh[site.id] = result
 
     def _forget_removed(self, present: set[SiteId]) -> None:
-        for schedule in (self._probes, self._refreshes):
-            with schedule.lock:
-                for site_id in set(schedule.due) - present:
-                    del schedule.due[site_id]
-        for site_id in set(self.last_refresh) - present:
+        """Drop the schedules and close the connection of sites removed (maybe by the API)."""
+        known = set(self._probes.due) | set(self._refreshes.due) | set(self.last_refresh)
+        for site_id in known - present:
+            for schedule in (self._probes, self._refreshes):
+                with schedule.lock:
+                    schedule.due.pop(site_id, None)
             self.last_refresh.pop(site_id, None)
+            self._last_full.pop(site_id, None)
+            self.services.gateway.forget(site_id)

@@ -70,8 +70,8 @@ def services(tmp_path: pathlib.Path) -> Iterator[Services]:
 
 @pytest.fixture
 def fleet(running_emulator: RunningEmulator, services: Services) -> list[Site]:
-    """Three seeded emulator sites, registered."""
-    names = [f"cp-{uuid.uuid4().hex[:6]}-{n}" for n in range(3)]
+    """Five seeded emulator sites, registered."""
+    names = [f"cp-{uuid.uuid4().hex[:6]}-{n}" for n in range(5)]
     for name in names:
         running_emulator.add_site(name, boot_seconds=0.1)
     seed_sites(running_emulator.emulator, names)
@@ -85,37 +85,52 @@ def _status(services: Services, site: Site) -> SiteStatus:
 def test_faulty_sites_show_the_right_state_and_the_others_stay_fresh(
     running_emulator: RunningEmulator, services: Services, fleet: list[Site]
 ) -> None:
-    healthy, down, slow = fleet
+    healthy, down, slow, failing, expired = fleet
+    sites = running_emulator.emulator.sites
     workers = Workers(services)
     workers.start()
     try:
         wait_until(
             lambda: all(_status(services, s) is SiteStatus.ONLINE for s in fleet), 10, "online"
         )
-        running_emulator.emulator.sites[down.name].set_faults(Faults(down=True))
-        running_emulator.emulator.sites[slow.name].set_faults(Faults(latency_ms=3000))
+        sites[down.name].set_faults(Faults(down=True))
+        sites[slow.name].set_faults(Faults(latency_ms=3000))
+        sites[failing.name].set_faults(Faults(unavailable=frozenset({"compute"})))
+        sites[expired.name].identity.revoked_before = sites[expired.name].clock.now()
         detected = wait_until(
             lambda: _status(services, down) is SiteStatus.OFFLINE, 10, "the down site offline"
         )
         # Offline after two failed probes: within two intervals (plus one probe in flight).
         assert detected <= 3 * PROBE + 1.0
-        shown = services.sites.get(down.id).health
-        assert shown.cause is not None
-        assert shown.cause.kind == "unreachable"
+        assert _cause(services, down) == "unreachable"
         before = workers.last_refresh[healthy.id].finished_at
         wait_until(
             lambda: workers.last_refresh[healthy.id].finished_at > before, 5, "a healthy refresh"
         )
         wait_until(lambda: _status(services, slow) is SiteStatus.OFFLINE, 10, "the slow site")
-        assert services.sites.get(slow.id).health.cause.kind == "timeout"  # type: ignore[union-attr]
-        running_emulator.emulator.sites[down.name].set_faults(Faults())
-        running_emulator.emulator.sites[slow.name].set_faults(Faults())
-        wait_until(lambda: _status(services, down) is SiteStatus.ONLINE, 10, "recovery")
-        wait_until(lambda: _status(services, slow) is SiteStatus.ONLINE, 10, "recovery")
+        assert _cause(services, slow) == "timeout"
+        wait_until(lambda: _status(services, failing) is SiteStatus.DEGRADED, 10, "degraded")
+        assert _cause(services, failing) == "server-error"
+        # keystoneauth signs in again when the site refuses the old token: still online.
+        after_expiry = services.sites.probe(services.sites.get(expired.id))
+        assert after_expiry.health.status is SiteStatus.ONLINE
+        for name in (down.name, slow.name, failing.name):
+            sites[name].set_faults(Faults())
+        recovered = (down, slow, failing)
+        wait_until(
+            lambda: all(_status(services, s) is SiteStatus.ONLINE for s in recovered),
+            10,
+            "recovery",
+        )
     finally:
         workers.stop()
     kinds = [(e.site_name, e.to_status) for e in services.sites.events(down.name)]
     assert (down.name, SiteStatus.OFFLINE) in kinds
+
+
+def _cause(services: Services, site: Site) -> str | None:
+    cause = services.sites.get(site.id).health.cause
+    return str(cause.kind) if cause else None
 
 
 def test_inventory_rows_of_an_offline_site_stay_until_it_answers(

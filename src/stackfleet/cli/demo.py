@@ -62,16 +62,17 @@ def demo(
     write_clouds_yaml(clouds, emulator)
     write_runtime(emulator.data_dir, emulator, clouds)
     api_sock = server.bind("127.0.0.1", port)
+    settings = Settings(data_dir=data_dir / "control")
     with serve_in_thread(emulator, emulator_sock, create_admin_app(emulator)):
-        services = build_services(Settings(data_dir=data_dir / "control"))
+        services = build_services(settings)
         try:
             _register(services, clouds)
             _first_refresh(services)
             _banner(services, api_sock.getsockname()[1], clouds, emulator.data_dir)
-            with contextlib.suppress(KeyboardInterrupt):
-                server.serve_services(services, api_sock)
         finally:
             services.close()
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve(settings, api_sock)
 
 
 def _register(services: Services, clouds: pathlib.Path) -> None:
