@@ -194,16 +194,29 @@ def api_figures(running: Running, data_dir: str, sites: int) -> dict[str, Any]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"
+    started = time.monotonic()
     try:
         _wait_all_probed(base, sites)
         search = _search_latencies(base)
+        # Detection in the steady state: once the refresh loop's first full pass is done.
+        _wait_refreshed_since(f"http://127.0.0.1:{port}/metrics", started, sites)
         detection = _detection_seconds(running, base)
         memory = memory_mib(process.pid)
+        loops = _children(process.pid)
+        memory["loops_rss_mib"] = sum(memory_mib(pid)["rss_mib"] for pid in loops)
     finally:
         process.terminate()
         process.wait(timeout=60)
     return {"search": search, "detection_s": detection, "serve_rss_mib": memory["rss_mib"],
-            "serve_peak_rss_mib": memory["peak_rss_mib"]}  # fmt: skip
+            "serve_peak_rss_mib": memory["peak_rss_mib"],
+            "loops_rss_mib": memory["loops_rss_mib"]}  # fmt: skip
+
+
+def _children(pid: int) -> list[int]:
+    """The loop processes of `stackfleet serve` (not multiprocessing's resource tracker)."""
+    path = pathlib.Path(f"/proc/{pid}/task/{pid}/children")
+    children = [int(child) for child in path.read_text().split()] if path.exists() else []
+    return [c for c in children if b"spawn_main" in pathlib.Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def _wait_all_probed(base: str, sites: int) -> None:
@@ -218,6 +231,19 @@ def _wait_all_probed(base: str, sites: int) -> None:
             pass
         time.sleep(1)
     raise RuntimeError("stackfleet serve did not probe every site within 10 minutes")
+
+
+def _wait_refreshed_since(metrics: str, started: float, sites: int) -> None:
+    """Until every site's inventory is younger than the server (its loop refreshed them all)."""
+    prefix = "stackfleet_inventory_refresh_age_seconds{"
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        lines = httpx.get(metrics, timeout=60).text.splitlines()
+        ages = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(prefix)]
+        if len(ages) >= sites and max(ages) < time.monotonic() - started:
+            return
+        time.sleep(2)
+    raise RuntimeError("the refresh loop did not refresh every site within 15 minutes")
 
 
 def _search_latencies(base: str) -> dict[str, float]:

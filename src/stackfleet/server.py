@@ -1,10 +1,11 @@
-"""`stackfleet serve`: the API in this process, the probe and refresh loops in a child process.
+"""`stackfleet serve`: the API in this process; the probe loop and the refresh loop in two children.
 
 The embedded default: a SQLite file (WAL: one writer at a time, readers never blocked) and the
-credential key in the data dir. The loops get a process of their own because polling a thousand
-sites keeps a Python process busy, and under one interpreter lock the API's searches would wait
-for it (measured: search p95 1.3 s with the loops in-process, docs/performance.md). The child
-builds its own services from the same settings and stops when the API stops or its parent dies.
+credential key in the data dir. Each loop gets a process of its own because polling a thousand
+sites keeps a Python process busy, and under one interpreter lock the API's searches waited for
+it (search p95 1.3 s with the loops in-process) and the probes for a full refresh (a down site
+took 40 s to be called offline with both loops in one process). Each child builds its own
+services from the same settings and stops when the API stops or its parent dies.
 Called by the `serve` and `demo` commands (cli/serve.py, cli/demo.py).
 """
 
@@ -28,28 +29,33 @@ PARENT_CHECK = 1.0
 
 def serve(settings: Settings, sock: socket.socket) -> None:
     """Serve on `sock` until interrupted (SIGINT/SIGTERM); the loops run in a child process."""
+    services = build_services(settings)  # migrates the database before the children open it
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
-    loops = context.Process(
-        target=run_loops, args=(settings, stop, os.getpid()), name="stackfleet-loops"
-    )
-    loops.start()
-    services = build_services(settings)
+    loops = [
+        context.Process(
+            target=run_loop, args=(settings, kind, stop, os.getpid()), name=f"stackfleet-{kind}"
+        )
+        for kind in ("probes", "refreshes")
+    ]
+    for loop in loops:
+        loop.start()
     try:
         config = uvicorn.Config(create_api(services), log_level="warning", access_log=False)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         stop.set()
-        loops.join(timeout=60)
-        if loops.is_alive():
-            loops.terminate()
+        for loop in loops:
+            loop.join(timeout=60)
+            if loop.is_alive():
+                loop.terminate()
         services.close()
 
 
-def run_loops(settings: Settings, stop: Event, parent: int) -> None:
-    """The child process: probe and refresh every site until `stop` is set or `parent` exits."""
+def run_loop(settings: Settings, kind: str, stop: Event, parent: int) -> None:
+    """A child process: run the `kind` loop ("probes" or "refreshes") until `stop` or orphaned."""
     services = build_services(settings)
-    workers = Workers(services)
+    workers = Workers(services, probes=kind == "probes", refreshes=kind == "refreshes")
     workers.start()
     try:
         while os.getppid() == parent and not stop.wait(PARENT_CHECK):

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 TICK = 0.25
 """Seconds between looks at which sites are due."""
 
+RELIST = 1.0
+"""Seconds between readings of the site list (each opens every site's sealed credentials)."""
+
 UNREFRESHABLE = frozenset({SiteStatus.OFFLINE, SiteStatus.AUTH_FAILED})
 
 
@@ -62,10 +65,16 @@ class _Schedule:
 
 
 class Workers:
-    """Probe and refresh every registered site on its own schedule, until stopped."""
+    """Probe and refresh every registered site on its own schedule, until stopped.
 
-    def __init__(self, services: Services) -> None:
+    `probes` / `refreshes` choose which loops run here: `stackfleet serve` runs each in its own
+    process, so a full refresh of a thousand sites cannot delay the probes that detect outages.
+    """
+
+    def __init__(self, services: Services, *, probes: bool = True, refreshes: bool = True) -> None:
         self.services = services
+        self.probes = probes
+        self.refreshes = refreshes
         self.last_refresh: dict[SiteId, RefreshResult] = {}
         self._last_full: dict[SiteId, float] = {}
         self._stop = threading.Event()
@@ -88,19 +97,26 @@ class Workers:
     def _loop(self) -> None:
         clock = self.services.clock
         settings = self.services.settings
+        sites: list[Site] = []
+        listed_at = float("-inf")
         while not self._stop.is_set():
             now = clock.monotonic()
-            try:
-                sites = self.services.sites.list()
-            except Exception:
-                log.exception("cannot list sites")
-                sites = []
+            if now - listed_at >= RELIST:
+                sites, listed_at = self._list_sites(sites), now
             for site in sites:
-                self._probes.dispatch(site, now, settings.probe_interval)
-                if site.health.status not in UNREFRESHABLE:
+                if self.probes:
+                    self._probes.dispatch(site, now, settings.probe_interval)
+                if self.refreshes and site.health.status not in UNREFRESHABLE:
                     self._refreshes.dispatch(site, now, settings.incremental_interval)
             self._forget_removed({site.id for site in sites})
             clock.wait(TICK, self._stop)
+
+    def _list_sites(self, previous: list[Site]) -> list[Site]:
+        try:
+            return self.services.sites.list()
+        except Exception:
+            log.exception("cannot list sites; keeping the previous list")
+            return previous
 
     def _probe(self, site: Site) -> None:
         self.services.sites.probe(site)

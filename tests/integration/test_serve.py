@@ -1,8 +1,9 @@
-"""`stackfleet serve` as operators run it: a real process, its loops in a child process.
+"""`stackfleet serve` as operators run it: a real process, its two loops in child processes.
 
-Real parts: the `stackfleet serve` subprocess (API + its loops child), SQLite in a temp dir, an
-emulator site on loopback. The loops are the only ones that probe, so a site turning up probed
-proves the child runs; stopping the server must stop the child too.
+Real parts: the `stackfleet serve` subprocess (the API, a probe-loop child and a refresh-loop
+child), SQLite in a temp dir, an emulator site on loopback. Only the loops probe and refresh, so
+a site turning up probed and inventoried proves the children run; stopping the server must stop
+them too.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _children(pid: int) -> list[int]:
+def _loop_children(pid: int) -> list[int]:
+    """The processes `pid` spawned to run its loops (not multiprocessing's resource tracker)."""
     path = pathlib.Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
+    children = [int(child) for child in path.read_text().split()] if path.exists() else []
+    return [c for c in children if b"spawn_main" in pathlib.Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def test_serve_probes_in_its_loops_process_and_stops_it(
@@ -72,11 +75,17 @@ def test_serve_probes_in_its_loops_process_and_stops_it(
             health = httpx.get(f"{base}/sites/{name}/health", timeout=5).json()
             return bool(health["last_probe_at"]) and health["status"] == "online"
 
-        _wait(probed, 20, "the loops process to probe the new site")
+        _wait(probed, 20, "the probe loop to probe the new site")
+
+        def inventoried() -> bool:
+            found = httpx.get(f"{base}/inventory", params={"site": name}, timeout=5).json()
+            return bool(found["items"])
+
+        _wait(inventoried, 20, "the refresh loop to inventory the new site")
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert f'stackfleet_site_up{{site="{name}"}} 1.0' in metrics
-        loops = _children(process.pid)
-        assert loops, "no loops child process"
+        loops = _loop_children(process.pid)
+        assert len(loops) == 2, loops
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)

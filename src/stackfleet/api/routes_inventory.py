@@ -28,7 +28,7 @@ from stackfleet.bootstrap import Services
 from stackfleet.inventory.models import InventoryItem, InventoryQuery, ResourceType
 from stackfleet.kernel.errors import InvalidInput, NotFound
 from stackfleet.kernel.ids import SiteId
-from stackfleet.sites.models import Site, SiteStatus
+from stackfleet.sites.models import SiteStatus, SiteSummary
 
 router = APIRouter(tags=["inventory"])
 
@@ -41,7 +41,7 @@ _UNREACHED = frozenset({SiteStatus.OFFLINE, SiteStatus.AUTH_FAILED})
 @router.get("/inventory")
 def search(filters: Annotated[InventoryFilters, Query()], services: ServicesDep) -> InventoryPage:
     """Resources of every site, filtered, sorted and paginated (pass `next_cursor` back)."""
-    sites = services.sites.list()
+    sites = services.sites.summaries()
     query = build_query(filters, sites)
     if query is None:
         return InventoryPage(items=[], next_cursor=None)
@@ -53,7 +53,7 @@ def search(filters: Annotated[InventoryFilters, Query()], services: ServicesDep)
 @router.get("/inventory/count")
 def count(filters: Annotated[CountFilters, Query()], services: ServicesDep) -> CountOut:
     """How many resources match, per value of `group_by` (site,type,status,project)."""
-    sites = services.sites.list()
+    sites = services.sites.summaries()
     query = build_query(filters, sites)
     if query is None:
         return CountOut(groups=[])
@@ -73,10 +73,11 @@ def get_item(
     """One resource with its raw document: as stored, or (live) as the site says now."""
     found = services.sites.get(site)
     item = services.inventory.get(found, type, resource_id, live=live)
-    return Freshness(services, [found]).show(item, raw=True)
+    summary = SiteSummary(found.id, found.name, found.labels, found.health.status)
+    return Freshness(services, [summary]).show(item, raw=True)
 
 
-def build_query(filters: InventoryFilters, sites: Sequence[Site]) -> InventoryQuery | None:
+def build_query(filters: InventoryFilters, sites: Sequence[SiteSummary]) -> InventoryQuery | None:
     """The inventory query for `filters`; None when the site and label filters match no site."""
     site_ids = _named_sites(filters.site, sites)
     if filters.label:
@@ -109,7 +110,7 @@ def parse_labels(pairs: Sequence[str]) -> dict[str, str]:
     return labels
 
 
-def site_labels(site: Site) -> dict[str, str]:
+def site_labels(site: SiteSummary) -> dict[str, str]:
     """A site's labels as flat key/values: tier, country, city and the free-form ones."""
     flat = dict(site.labels.extra)
     location = site.labels.location
@@ -123,15 +124,15 @@ def site_labels(site: Site) -> dict[str, str]:
     return flat
 
 
-def _labelled_sites(wanted: Mapping[str, str], sites: Sequence[Site]) -> list[SiteId]:
-    def matches(site: Site) -> bool:
+def _labelled_sites(wanted: Mapping[str, str], sites: Sequence[SiteSummary]) -> list[SiteId]:
+    def matches(site: SiteSummary) -> bool:
         have = site_labels(site)
         return all(have.get(k, "").casefold() == v.casefold() for k, v in wanted.items())
 
     return [site.id for site in sites if matches(site)]
 
 
-def _named_sites(refs: Sequence[str], sites: Sequence[Site]) -> list[SiteId]:
+def _named_sites(refs: Sequence[str], sites: Sequence[SiteSummary]) -> list[SiteId]:
     by_ref = {site.name: site.id for site in sites} | {site.id: site.id for site in sites}
     unknown = [ref for ref in refs if ref not in by_ref]
     if unknown:
@@ -142,7 +143,7 @@ def _named_sites(refs: Sequence[str], sites: Sequence[Site]) -> list[SiteId]:
 class Freshness:
     """Shows inventory items with their site's name, their age and whether they are stale."""
 
-    def __init__(self, services: Services, sites: Sequence[Site]) -> None:
+    def __init__(self, services: Services, sites: Sequence[SiteSummary]) -> None:
         self.now = services.clock.now()
         self.stale_after = STALE_AFTER_REFRESHES * services.settings.refresh_interval
         self.sites = {site.id: site for site in sites}
@@ -150,7 +151,7 @@ class Freshness:
     def show(self, item: InventoryItem, *, raw: bool = False) -> InventoryItemOut:
         site = self.sites.get(item.site_id)
         age = (self.now - item.observed_at) / dt.timedelta(seconds=1)
-        unreached = site is None or site.health.status in _UNREACHED
+        unreached = site is None or site.status in _UNREACHED
         return InventoryItemOut.of(
             item,
             site.name if site else item.site_id,

@@ -196,6 +196,16 @@ class Site:
 
 
 @dataclass(frozen=True)
+class SiteSummary:
+    """What a search needs of a site: its name, labels and status (no credentials to open)."""
+
+    id: SiteId
+    name: str
+    labels: Labels
+    status: SiteStatus
+
+
+@dataclass(frozen=True)
 class Event:
     """Something that happened to a site (a status transition, a registration, a removal)."""
 

@@ -26,6 +26,7 @@ from stackfleet.sites.models import (
     Site,
     SiteHealth,
     SiteStatus,
+    SiteSummary,
 )
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -43,6 +44,9 @@ class SiteRepository(Protocol):
     def find(self, name_or_id: str) -> Site | None: ...
 
     def all(self) -> list[Site]: ...
+
+    def summaries(self) -> list[SiteSummary]:
+        """Every site's name, labels and status, without opening its credentials."""
 
     def update(self, site: Site) -> None:
         """Replace the site's name, cloud config and labels; raise Conflict on a taken name."""
@@ -127,6 +131,10 @@ class SiteService:
             raise NotFound(f"No site named {name_or_id!r}; `stackfleet site list` shows them.")
         return site
 
+    def summaries(self) -> list[SiteSummary]:
+        """Every site's name, labels and status: cheap enough for every search request."""
+        return self.repo.summaries()
+
     def list(self) -> list[Site]:
         return self.repo.all()
 
@@ -171,11 +179,16 @@ class SiteService:
     def probe(self, site: Site) -> Site:
         """Probe one site, record its new health and any status change; return it updated."""
         result = self.gateway.probe(site)
-        new_health, event = health.next_health(site, result)
+        # Judge against the health stored now, not the caller's copy (the loops list sites
+        # once a second; the API may probe the same site meanwhile).
+        current = self.repo.find(site.id)
+        if current is None:
+            return site  # removed while being probed
+        new_health, event = health.next_health(current, result)
         self.repo.save_health(site.id, new_health)
         if event is not None:
             self.repo.add_event(event)
-        return replace(site, health=new_health)
+        return replace(current, health=new_health)
 
     def rediscover(self, site: Site) -> Site:
         """Re-read the catalog, versions and capacity (periodically, and on demand)."""

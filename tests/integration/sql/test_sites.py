@@ -222,3 +222,34 @@ def test_listing_a_thousand_sites_is_fast(site_repo: SqlSiteRepository) -> None:
     elapsed = clock.monotonic() - started
     assert len(listed) == 1000
     assert elapsed < 1.0
+
+
+class _CountingVault:
+    """A vault that counts how often stored credentials are opened."""
+
+    def __init__(self) -> None:
+        self.vault = Vault(Fernet.generate_key())
+        self.opened = 0
+
+    def seal(self, plain: bytes) -> bytes:
+        return self.vault.seal(plain)
+
+    def open(self, sealed: bytes) -> bytes:
+        self.opened += 1
+        return self.vault.open(sealed)
+
+
+def test_summaries_give_name_labels_and_status_without_opening_credentials(db: Database) -> None:
+    vault = _CountingVault()
+    repo = SqlSiteRepository(db, vault)
+    berlin, oslo = make_site("berlin"), make_site("oslo")
+    repo.add(berlin)
+    repo.add(oslo)
+    repo.save_health(oslo.id, SiteHealth(SiteStatus.OFFLINE, T0))
+    summaries = repo.summaries()
+    assert [(s.name, s.status) for s in summaries] == [
+        ("berlin", SiteStatus.UNKNOWN),
+        ("oslo", SiteStatus.OFFLINE),
+    ]
+    assert summaries[0].labels == berlin.labels
+    assert vault.opened == 0

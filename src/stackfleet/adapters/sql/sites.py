@@ -19,7 +19,14 @@ from stackfleet.adapters.sql.database import Database
 from stackfleet.adapters.sql.tables import events, site_discovery, site_health, sites
 from stackfleet.kernel.errors import Conflict, InvalidInput, NotFound
 from stackfleet.kernel.ids import SiteId
-from stackfleet.sites.models import Discovery, Event, Site, SiteHealth, SiteStatus
+from stackfleet.sites.models import (
+    Discovery,
+    Event,
+    Site,
+    SiteHealth,
+    SiteStatus,
+    SiteSummary,
+)
 
 MAX_EVENTS = 1000
 """The most events one call returns."""
@@ -68,6 +75,25 @@ class SqlSiteRepository:
 
     def all(self) -> list[Site]:
         return self._load(None)
+
+    def summaries(self) -> list[SiteSummary]:
+        """Name, labels and status of every site: no credentials decrypted, no discovery read."""
+        stmt = (
+            select(sites.c.id, sites.c.name, sites.c.labels, site_health.c.status)
+            .outerjoin(site_health, site_health.c.site_id == sites.c.id)
+            .order_by(sites.c.name)
+        )
+        with self.db.session() as session:
+            rows = session.execute(stmt).all()
+        return [
+            SiteSummary(
+                SiteId(site_id),
+                name,
+                codec.labels_from_doc(labels),
+                SiteStatus(status) if status else SiteStatus.UNKNOWN,
+            )
+            for site_id, name, labels, status in rows
+        ]
 
     def update(self, site: Site) -> None:
         """Replace name, cloud config and labels; NotFound if gone, Conflict on a taken name."""
