@@ -30,6 +30,10 @@ TICK = 0.25
 RELIST = 1.0
 """Seconds between readings of the site list (each opens every site's sealed credentials)."""
 
+CONFIRM = 0.25
+"""After a failed probe, the next comes this fraction of the probe interval later: a site is
+called offline after two failures, so an outage is confirmed in about 1.25 intervals, not 2."""
+
 UNREFRESHABLE = frozenset({SiteStatus.OFFLINE, SiteStatus.AUTH_FAILED})
 
 
@@ -52,6 +56,11 @@ class _Schedule:
             self.running.add(site.id)
             self.due[site.id] = now + interval
         self.pool.submit(self._run, site)
+
+    def due_in(self, site_id: SiteId, seconds: float, now: float) -> None:
+        """Bring the site's next run forward to `seconds` from `now` (never later)."""
+        with self.lock:
+            self.due[site_id] = min(self.due.get(site_id, now + seconds), now + seconds)
 
     def _run(self, site: Site) -> None:
         try:
@@ -119,7 +128,10 @@ class Workers:
             return previous
 
     def _probe(self, site: Site) -> None:
-        self.services.sites.probe(site)
+        probed = self.services.sites.probe(site)
+        if probed.health.consecutive_failures == 1:
+            interval = self.services.settings.probe_interval
+            self._probes.due_in(site.id, interval * CONFIRM, self.services.clock.monotonic())
 
     def _refresh(self, site: Site) -> None:
         clock = self.services.clock

@@ -62,7 +62,8 @@ class InventoryRepository(Protocol):
     def marks(self, site_id: SiteId) -> Mapping[ResourceType, dt.datetime]:
         """When each type was last listed successfully on the site."""
 
-    def query(self, query: InventoryQuery) -> Page: ...
+    def query(self, query: InventoryQuery) -> Page:
+        """One page of matching items, without their raw documents (`get` has them)."""
 
     def count(self, query: InventoryQuery, group_by: Sequence[str]) -> list[CountRow]:
         """Rows matching `query`, counted per value of `group_by` (site, type, status, project)."""
