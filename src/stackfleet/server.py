@@ -11,6 +11,7 @@ Called by the `serve` and `demo` commands (cli/serve.py, cli/demo.py).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import socket
@@ -42,6 +43,7 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         loop.start()
     try:
         config = uvicorn.Config(create_api(services), log_level="warning", access_log=False)
+        _freeze_startup_objects()
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         stop.set()
@@ -56,6 +58,7 @@ def run_loop(settings: Settings, kind: str, stop: Event, parent: int) -> None:
     """A child process: run the `kind` loop ("probes" or "refreshes") until `stop` or orphaned."""
     services = build_services(settings)
     workers = Workers(services, probes=kind == "probes", refreshes=kind == "refreshes")
+    _freeze_startup_objects()
     workers.start()
     try:
         while os.getppid() == parent and not stop.wait(PARENT_CHECK):
@@ -63,6 +66,16 @@ def run_loop(settings: Settings, kind: str, stop: Event, parent: int) -> None:
     finally:
         workers.stop()
         services.close()
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the startup heap (modules, their caches) out of the garbage collector's full passes.
+
+    A full pass walks every tracked object; with openstacksdk, SQLAlchemy and FastAPI loaded that
+    took ~100 ms every few requests: a search over 21k servers had p95 123 ms, 20 ms frozen.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def bind(host: str, port: int) -> socket.socket:
