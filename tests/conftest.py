@@ -11,6 +11,7 @@ import pathlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import yaml
@@ -32,6 +33,11 @@ class RunningEmulator:
     def add_site(self, name: str, **settings: object) -> None:
         self.emulator.add_site(SiteConfig(name, **settings))  # type: ignore[arg-type]
         self.write_clouds_yaml()
+
+    def cloud_entry(self, name: str) -> dict[str, Any]:
+        """The clouds.yaml entry of the site's admin cloud (`auth`, `region_name`, ...)."""
+        entry: dict[str, Any] = clouds_config([self.emulator.sites[name]])["clouds"][name]
+        return entry
 
     def write_clouds_yaml(self) -> None:
         config = clouds_config(list(self.emulator.sites.values()))

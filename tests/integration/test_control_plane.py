@@ -40,18 +40,8 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> floa
 
 
 def cloud_of(running: RunningEmulator, name: str) -> CloudConfig:
-    site = running.emulator.sites[name]
-    return CloudConfig(
-        auth={
-            "auth_url": site.service_url("identity") + "/v3",
-            "username": "admin",
-            "password": site.config.admin_password,
-            "project_name": "admin",
-            "user_domain_name": "Default",
-            "project_domain_name": "Default",
-        },
-        region_name=site.config.region,
-    )
+    entry = running.cloud_entry(name)
+    return CloudConfig(auth=entry["auth"], region_name=entry["region_name"])
 
 
 @pytest.fixture

@@ -76,16 +76,5 @@ def new_site(running: RunningEmulator, prefix: str = "t") -> str:
 
 def cloud_body(running: RunningEmulator, name: str, **auth: str) -> dict[str, Any]:
     """The `cloud` part of `POST /v1/sites` for an emulator site (admin), `auth` overriding."""
-    site = running.emulator.sites[name]
-    return {
-        "auth": {
-            "auth_url": site.service_url("identity") + "/v3",
-            "username": "admin",
-            "password": site.config.admin_password,
-            "project_name": "admin",
-            "user_domain_name": "Default",
-            "project_domain_name": "Default",
-        }
-        | auth,
-        "region_name": site.config.region,
-    }
+    entry = running.cloud_entry(name)
+    return {"auth": entry["auth"] | auth, "region_name": entry["region_name"]}
