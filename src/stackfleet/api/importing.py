@@ -1,10 +1,9 @@
-"""Importing sites from a clouds.yaml: every entry is checked first, then added all or none.
+"""Reading a clouds.yaml: every entry is checked before any site is added.
 
 `parse_clouds_yaml` turns the text into cloud configs and names the first problem it finds (bad
-YAML, no `clouds`, an entry without `auth.auth_url`, a cloud that is not in the file);
-`import_all` adds them one by one through the sites service and, if one fails, removes the ones
-it added in this call, so a failed import leaves no half-registered set. Called by
-`POST /v1/sites/import` (routes_sites.py).
+YAML, no `clouds`, an entry without `auth.auth_url`, a cloud that is not in the file); the sites
+service then adds them all or none (`SiteService.add_all`). Called by `POST /v1/sites/import`
+(routes_sites.py).
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ from typing import Any
 
 import yaml
 
-from stackfleet.kernel.errors import Conflict, InvalidInput, StackfleetError
-from stackfleet.sites.models import CloudConfig, Labels, Site
-from stackfleet.sites.service import SiteService
+from stackfleet.kernel.errors import InvalidInput
+from stackfleet.sites.models import CloudConfig
 
 
 def parse_clouds_yaml(text: str, wanted: Sequence[str] | None) -> dict[str, CloudConfig]:
@@ -71,28 +69,3 @@ def _default_auth_type(auth: Mapping[str, Any]) -> str:
 
 def _optional(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def import_all(
-    sites: SiteService, clouds: Mapping[str, CloudConfig], labels: Labels | None
-) -> list[Site]:
-    """Add every cloud as a site of the same name; on any failure, undo this call's additions."""
-    taken = {site.name for site in sites.list()}
-    clash = [name for name in clouds if name in taken]
-    if clash:
-        raise Conflict(
-            f"A site named {clash[0]!r} already exists; nothing was imported. "
-            "Import the other clouds with `clouds`, or remove the existing site first."
-        )
-    added: list[Site] = []
-    for name, cloud in clouds.items():
-        try:
-            added.append(sites.add(name, cloud, labels))
-        except StackfleetError as failed:
-            for site in added:
-                sites.remove(site.id)
-            # Same error class (so the same HTTP status), saying which cloud failed.
-            failed.message = f"Importing cloud {name!r} failed, nothing was imported: {failed}"
-            failed.args = (failed.message,)
-            raise
-    return added

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from stackfleet.api.deps import ServicesDep
-from stackfleet.api.importing import import_all, parse_clouds_yaml
+from stackfleet.api.importing import parse_clouds_yaml
 from stackfleet.api.schemas import (
     SITE_REF_PATTERN,
     EventOut,
@@ -41,7 +41,7 @@ def import_sites(body: SiteImport, services: ServicesDep) -> list[SiteOut]:
     """Register every (or every named) cloud of a clouds.yaml, all of them or none."""
     clouds = parse_clouds_yaml(body.clouds_yaml, body.clouds)
     labels = body.labels.to_domain() if body.labels else None
-    return [SiteOut.of(site) for site in import_all(services.sites, clouds, labels)]
+    return [SiteOut.of(site) for site in services.sites.add_all(clouds, labels)]
 
 
 @router.get("/sites", tags=["sites"])

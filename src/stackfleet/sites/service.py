@@ -8,12 +8,12 @@ and by the probe loop in `workers.py`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from stackfleet.kernel.clock import Clock
-from stackfleet.kernel.errors import Conflict, InvalidInput, NotFound
+from stackfleet.kernel.errors import Conflict, InvalidInput, NotFound, StackfleetError
 from stackfleet.kernel.ids import SiteId, new_site_id
 from stackfleet.sites import health
 from stackfleet.sites.errors import SiteAuthFailed
@@ -117,6 +117,33 @@ class SiteService:
         site = replace(site, discovery=discovery)
         self._store_new(site, f"{name} added ({cloud.auth_url})")
         return site
+
+    def add_all(
+        self, clouds: Mapping[str, CloudConfig], labels: Labels | None = None
+    ) -> list[Site]:
+        """Register every cloud as a site of the same name, all or none (a clouds.yaml import).
+
+        If one fails, the sites this call added are removed again and the error says which
+        cloud failed; a name already taken fails before anything is added.
+        """
+        taken = [name for name in clouds if self.repo.find(name) is not None]
+        if taken:
+            raise Conflict(
+                f"A site named {taken[0]!r} already exists; nothing was imported. Import the "
+                "other clouds by name, or remove the existing site first."
+            )
+        added: list[Site] = []
+        for name, cloud in clouds.items():
+            try:
+                added.append(self.add(name, cloud, labels))
+            except StackfleetError as failed:
+                for site in added:
+                    self.remove(site.id)
+                # Same error class (so the same HTTP status), saying which cloud failed.
+                failed.message = f"Importing cloud {name!r} failed, nothing was imported: {failed}"
+                failed.args = (failed.message,)
+                raise
+        return added
 
     def _store_new(self, site: Site, message: str) -> None:
         self.repo.add(site)
