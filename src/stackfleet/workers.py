@@ -5,8 +5,7 @@ thread hands every site that is due to a bounded thread pool, and skips a site w
 is still going. Probes run every `probe_interval`; refreshes are incremental every
 `incremental_interval` and full every `refresh_interval` (which also rediscovers the site's
 versions and capacity), and skip sites that are offline or refuse our credentials (their rows
-stay, shown stale). Built by server.py; read by the API's
-metrics.
+stay, shown stale). Built by server.py.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from stackfleet.bootstrap import Services
-from stackfleet.inventory.models import RefreshResult
 from stackfleet.kernel.ids import SiteId
 from stackfleet.kernel.tracing import request_id
 from stackfleet.sites.models import Site, SiteStatus
@@ -84,7 +82,6 @@ class Workers:
         self.services = services
         self.probes = probes
         self.refreshes = refreshes
-        self.last_refresh: dict[SiteId, RefreshResult] = {}
         self._last_full: dict[SiteId, float] = {}
         self._stop = threading.Event()
         limit = services.settings.concurrency
@@ -112,12 +109,12 @@ class Workers:
             now = clock.monotonic()
             if now - listed_at >= RELIST:
                 sites, listed_at = self._list_sites(sites), now
+                self._forget_removed({site.id for site in sites})
             for site in sites:
                 if self.probes:
                     self._probes.dispatch(site, now, settings.probe_interval)
                 if self.refreshes and site.health.status not in UNREFRESHABLE:
                     self._refreshes.dispatch(site, now, settings.incremental_interval)
-            self._forget_removed({site.id for site in sites})
             clock.wait(TICK, self._stop)
 
     def _list_sites(self, previous: list[Site]) -> list[Site]:
@@ -144,15 +141,13 @@ class Workers:
             self._last_full[site.id] = clock.monotonic()
             # Versions and capacity change slowly: re-read them with every full refresh.
             self.services.sites.rediscover(site)
-        self.last_refresh[site.id] = result
 
     def _forget_removed(self, present: set[SiteId]) -> None:
         """Drop the schedules and close the connection of sites removed (maybe by the API)."""
-        known = set(self._probes.due) | set(self._refreshes.due) | set(self.last_refresh)
+        known = set(self._probes.due) | set(self._refreshes.due)
         for site_id in known - present:
             for schedule in (self._probes, self._refreshes):
                 with schedule.lock:
                     schedule.due.pop(site_id, None)
-            self.last_refresh.pop(site_id, None)
             self._last_full.pop(site_id, None)
             self.services.gateway.forget(site_id)

@@ -93,9 +93,11 @@ def test_faulty_sites_show_the_right_state_and_the_others_stay_fresh(
         # Offline after two failed probes: within two intervals (plus one probe in flight).
         assert detected <= 3 * PROBE + 1.0
         assert _cause(services, down) == "unreachable"
-        before = workers.last_refresh[healthy.id].finished_at
+        before = services.inventory.last_refreshed()[healthy.id]
         wait_until(
-            lambda: workers.last_refresh[healthy.id].finished_at > before, 5, "a healthy refresh"
+            lambda: services.inventory.last_refreshed()[healthy.id] > before,
+            5,
+            "a healthy refresh",
         )
         wait_until(lambda: _status(services, slow) is SiteStatus.OFFLINE, 10, "the slow site")
         assert _cause(services, slow) == "timeout"

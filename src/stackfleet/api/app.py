@@ -1,8 +1,7 @@
 """The FastAPI application: routes under /v1, problem+json errors, request ids, /metrics.
 
-`create_api(services, workers)` is called by server.py (`stackfleet serve`) and by the tests;
-`services` comes from `bootstrap.build_services`. `workers` (the background loops) is optional:
-only the metrics read it, for the age of each site's last refresh.
+`create_api(services)` is called by server.py (`stackfleet serve`) and by the tests; `services`
+comes from `bootstrap.build_services`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stackfleet.api import metrics, problems, routes_inventory, routes_sites
-from stackfleet.api.deps import RefreshLog
 from stackfleet.bootstrap import Services
 from stackfleet.kernel.ids import new_request_id
 from stackfleet.kernel.tracing import request_id
@@ -54,18 +52,17 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
 
 
-def create_api(services: Services, workers: RefreshLog | None = None) -> FastAPI:
-    """The API over `services`; `workers` gives the metrics each site's last refresh."""
+def create_api(services: Services) -> FastAPI:
+    """The API over `services`."""
     app = FastAPI(
         title="Stackfleet",
         version=version("stackfleet"),
         description="One control plane over many independent OpenStack clouds.",
     )
     app.state.services = services
-    app.state.workers = workers
     problems.install(app)
     app.include_router(routes_sites.router, prefix="/v1")
     app.include_router(routes_inventory.router, prefix="/v1")
-    app.include_router(metrics.router(services, workers))
+    app.include_router(metrics.router(services))
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -17,7 +17,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from stackfleet.api.deps import RefreshLog
 from stackfleet.bootstrap import Services
 from stackfleet.inventory.models import InventoryQuery
 from stackfleet.sites.models import Site, SiteStatus
@@ -37,9 +36,8 @@ _UP = frozenset({SiteStatus.ONLINE, SiteStatus.DEGRADED})
 class StackfleetCollector(Collector):
     """Reads sites, health and inventory counts when Prometheus scrapes."""
 
-    def __init__(self, services: Services, workers: RefreshLog | None) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.workers = workers
 
     def collect(self) -> Iterable[Metric]:
         sites = self.services.sites.list()
@@ -96,25 +94,18 @@ class StackfleetCollector(Collector):
             labels=["site"],
         )
         now = self.services.clock.now()
+        refreshed = self.services.inventory.last_refreshed()
         for site in sites:
-            last = self._last_refreshed(site)
+            last = refreshed.get(site.id)
             if last is not None:
                 age.add_metric([site.name], max((now - last) / dt.timedelta(seconds=1), 0.0))
         return age
 
-    def _last_refreshed(self, site: Site) -> dt.datetime | None:
-        if self.workers is not None:
-            result = self.workers.last_refresh.get(site.id)
-            if result is not None and result.error is None:
-                return result.finished_at
-        marks = self.services.inventory.repo.marks(site.id)
-        return max(marks.values(), default=None)
 
-
-def router(services: Services, workers: RefreshLog | None) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The `/metrics` route over a registry of its own (not the process-global one)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StackfleetCollector(services, workers))
+    registry.register(StackfleetCollector(services))
     metrics = APIRouter(tags=["metrics"])
 
     @metrics.get("/metrics", response_class=Response)

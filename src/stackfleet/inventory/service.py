@@ -62,6 +62,9 @@ class InventoryRepository(Protocol):
     def marks(self, site_id: SiteId) -> Mapping[ResourceType, dt.datetime]:
         """When each type was last listed successfully on the site."""
 
+    def last_refreshed(self) -> Mapping[SiteId, dt.datetime]:
+        """Every site's latest successful listing of any type, in one read."""
+
     def query(self, query: InventoryQuery) -> Page:
         """One page of matching items, without their raw documents (`get` has them)."""
 
@@ -128,6 +131,10 @@ class InventoryService:
             )  # fmt: skip
         requests = sum(c.requests for c in batch)
         return RefreshResult(site.id, full, started, self.clock.now(), requests, upserted, removed)
+
+    def last_refreshed(self) -> Mapping[SiteId, dt.datetime]:
+        """When each site's inventory was last refreshed successfully (for freshness metrics)."""
+        return self.repo.last_refreshed()
 
     def search(self, query: InventoryQuery) -> Page:
         return self.repo.query(query)

@@ -167,3 +167,12 @@ def test_concurrent_applies_of_many_sites_all_land(
     outcomes = fan_out([s.id for s in sites], refresh, 12)
     assert [o.error for o in outcomes] == [None] * 24
     assert repo.count(InventoryQuery(), ["type"]) == [CountRow({"type": "server"}, 24 * 60)]
+
+
+def test_last_refreshed_is_each_sites_latest_mark(
+    repo: SqlInventoryRepository, site_id: SiteId
+) -> None:
+    assert repo.last_refreshed() == {}
+    repo.apply(site_id, [full(type_=ResourceType.VOLUME)], T0)
+    repo.apply(site_id, [changes()], LATER)
+    assert repo.last_refreshed() == {site_id: LATER}

@@ -88,6 +88,14 @@ class SqlInventoryRepository:
         known = {t.value for t in ResourceType}
         return {ResourceType(t): at for t, at in rows if t in known}
 
+    def last_refreshed(self) -> Mapping[SiteId, dt.datetime]:
+        stmt = select(inventory_marks.c.site_id, func.max(inventory_marks.c.marked_at)).group_by(
+            inventory_marks.c.site_id
+        )
+        with self.db.session() as session:
+            rows = session.execute(stmt).all()
+        return {SiteId(site_id): at for site_id, at in rows}
+
     def query(self, query: InventoryQuery) -> Page:
         """One page of matching rows, in `query.sort` order, after `query.cursor`; no raw docs."""
         if not 1 <= query.limit <= MAX_LIMIT:
