@@ -35,14 +35,21 @@ class Services:
         self.database.close()
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Open the database (migrating it to the current schema) and wire the services."""
+def build_services(
+    settings: Settings, clock: Clock | None = None, *, migrate: bool = True
+) -> Services:
+    """Open the database and wire the services.
+
+    The database is migrated to the current schema first unless `migrate` is False (the loop
+    processes of `stackfleet serve`, whose parent migrated it before starting them).
+    """
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vault = Vault(settings.key.encode()) if settings.key else None
     vault = vault or Vault.from_key_file(settings.resolved_key_file())
     database = Database(settings.resolved_database_url())
-    database.upgrade()
+    if migrate:
+        database.upgrade()
     gateway = OpenStackGateway(clock, timeout=settings.request_timeout)
     sites = SiteService(SqlSiteRepository(database, vault), gateway, clock)
     inventory = InventoryService(

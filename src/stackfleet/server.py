@@ -56,7 +56,7 @@ def serve(settings: Settings, sock: socket.socket) -> None:
 
 def run_loop(settings: Settings, kind: str, stop: Event, parent: int) -> None:
     """A child process: run the `kind` loop ("probes" or "refreshes") until `stop` or orphaned."""
-    services = build_services(settings)
+    services = build_services(settings, migrate=False)  # the API process migrated it
     workers = Workers(services, probes=kind == "probes", refreshes=kind == "refreshes")
     _freeze_startup_objects()
     workers.start()

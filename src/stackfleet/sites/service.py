@@ -18,6 +18,7 @@ from stackfleet.kernel.ids import SiteId, new_site_id
 from stackfleet.sites import health
 from stackfleet.sites.errors import SiteAuthFailed
 from stackfleet.sites.models import (
+    CauseKind,
     CloudConfig,
     Discovery,
     Event,
@@ -108,7 +109,7 @@ class SiteService:
         try:
             discovery = self.gateway.discover(site)
         except SiteAuthFailed as failed:
-            if failed.cause.kind == "tls":
+            if failed.cause.kind is CauseKind.TLS:
                 raise
             refused = SiteHealth(SiteStatus.AUTH_FAILED, now, failed.cause, 1, now)
             site = replace(site, health=refused)
@@ -185,8 +186,9 @@ class SiteService:
         if cloud is not None:
             _check_cloud(cloud)
             self.gateway.forget(site.id)
-            changed = replace(changed, discovery=self.gateway.discover(changed))
-            self.repo.save_discovery(site.id, changed.discovery)  # type: ignore[arg-type]
+            discovery = self.gateway.discover(changed)
+            self.repo.save_discovery(site.id, discovery)
+            changed = replace(changed, discovery=discovery)
         self.repo.update(changed)
         self.repo.add_event(
             Event(site.id, changed.name, self.clock.now(), "updated", f"{changed.name} updated")
